@@ -1,0 +1,236 @@
+// The owner of one GPUDevice: labelled buffers, a pipeline cache keyed by kernel name + override
+// constants, bind groups, and recording/submission of dispatches. Kernel wrappers build
+// Dispatch records once (at plan time); running a plan only encodes them.
+import { shaderSource } from './shaders';
+
+export interface GpuTensor {
+  buffer: GPUBuffer;
+  shape: number[];
+}
+
+export interface Dispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  features: string[];
+}
+
+/** WebGPU is missing or gave no adapter: the message says what the user can do. */
+export class GpuUnavailableError extends Error {
+  override name = 'GpuUnavailableError';
+}
+
+export type OverrideConstants = Record<string, number>;
+
+const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST (GPUBufferUsage is not a global in every runtime)
+const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
+const MAP_READ_DST = 0x1 | 0x8; // MAP_READ | COPY_DST
+const MAX_GROUPS = 65535;
+
+export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  return {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+    features: [...adapter.features].map(String).sort(),
+  };
+}
+
+export function adapterLabel(a: AdapterDescription): string {
+  const parts = [a.vendor, a.architecture, a.device || a.description].filter(Boolean);
+  return (parts.join(' ') || 'unknown adapter') + (a.isFallbackAdapter ? ' (fallback)' : '');
+}
+
+/** Split a flat workgroup count over x/y so no dimension exceeds the WebGPU limit. */
+export function grid(groups: number): [number, number, number] {
+  if (groups <= MAX_GROUPS) return [Math.max(1, groups), 1, 1];
+  const y = Math.ceil(groups / MAX_GROUPS);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+export class Gpu {
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private staging: GPUBuffer[] = [];
+  private errors: string[] = [];
+  readonly hasF16: boolean;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+  ) {
+    this.hasF16 = device.features.has('shader-f16');
+    device.addEventListener('uncapturederror', (ev) => {
+      this.errors.push((ev as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  static async create(gpu: GPU | undefined, where = 'this browser'): Promise<Gpu> {
+    if (!gpu) {
+      throw new GpuUnavailableError(
+        `WebGPU is not available in ${where}. Use Chrome or Edge 113+ (desktop), or start Chromium with --enable-unsafe-webgpu; in Firefox/Safari enable WebGPU in the browser settings.`,
+      );
+    }
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) {
+      throw new GpuUnavailableError(
+        `WebGPU is present in ${where} but returned no adapter (GPU blocklisted or drivers missing). In Chrome open chrome://gpu; headless Chromium needs --enable-unsafe-webgpu; on Linux a Vulkan driver is required.`,
+      );
+    }
+    const wanted: (keyof GPUSupportedLimits)[] = [
+      'maxStorageBufferBindingSize',
+      'maxBufferSize',
+      'maxComputeWorkgroupStorageSize',
+      'maxComputeInvocationsPerWorkgroup',
+      'maxComputeWorkgroupSizeX',
+      'maxComputeWorkgroupSizeY',
+      'maxStorageBuffersPerShaderStage',
+    ];
+    const requiredLimits: Record<string, number> = {};
+    for (const k of wanted) requiredLimits[k] = adapter.limits[k] as number;
+    const requiredFeatures = (['shader-f16', 'timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) =>
+      adapter.features.has(f),
+    );
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'quant-studio' });
+    return new Gpu(device, describeAdapter(adapter));
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** The compiled pipeline of shaders/NAME.wgsl with these override constants (cached). */
+  pipeline(name: string, constants: OverrideConstants = {}): GPUComputePipeline {
+    const key = name + JSON.stringify(constants);
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ label: name, code: shaderSource(name) });
+      p = this.device.createComputePipeline({
+        label: key,
+        layout: 'auto',
+        compute: { module, entryPoint: 'main', constants },
+      });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  buffer(label: string, bytes: number, usage = STORAGE): GPUBuffer {
+    return this.device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+  }
+
+  /** A float32 tensor on the GPU, optionally filled from data (copied through the queue). */
+  tensor(label: string, shape: number[], data?: ArrayBufferView): GpuTensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const buffer = this.buffer(label, n * 4);
+    if (data) this.write(buffer, data);
+    return { buffer, shape: [...shape] };
+  }
+
+  write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    const bytes = data.byteLength - (data.byteLength % 4);
+    if (bytes === 0) return;
+    // Dawn in Node rejects views over SharedArrayBuffer; copy those.
+    const view =
+      typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer
+        ? new Uint8Array(new Uint8Array(data.buffer, data.byteOffset, bytes))
+        : new Uint8Array(data.buffer, data.byteOffset, bytes);
+    this.device.queue.writeBuffer(buffer, byteOffset, view);
+  }
+
+  /** A uniform buffer holding these 32-bit words; ints and floats are told apart by `floats`. */
+  uniform(label: string, ints: ArrayLike<number>, floats: ArrayLike<number> = []): GPUBuffer {
+    const words = new ArrayBuffer(Math.max(16, Math.ceil((ints.length + floats.length) * 4 / 16) * 16));
+    const i32 = new Int32Array(words);
+    const f32 = new Float32Array(words);
+    for (let k = 0; k < ints.length; k++) i32[k] = ints[k];
+    for (let k = 0; k < floats.length; k++) f32[ints.length + k] = floats[k];
+    const buf = this.device.createBuffer({ label: `${label}.uniforms`, size: words.byteLength, usage: UNIFORM });
+    this.device.queue.writeBuffer(buf, 0, words);
+    return buf;
+  }
+
+  /** A Dispatch of shaders/NAME.wgsl with buffers bound at @binding(0..n-1) of group 0. */
+  dispatch(
+    name: string,
+    buffers: GPUBuffer[],
+    workgroups: [number, number, number],
+    constants: OverrideConstants = {},
+    label = name,
+  ): Dispatch {
+    const pipeline = this.pipeline(name, constants);
+    const bindGroup = this.device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    return { label, pipeline, bindGroup, workgroups };
+  }
+
+  /** Record dispatches into one compute pass on the encoder (or a new one, submitted here). */
+  encode(dispatches: Dispatch[], encoder?: GPUCommandEncoder): void {
+    const enc = encoder ?? this.device.createCommandEncoder({ label: 'run' });
+    const pass = enc.beginComputePass({ label: 'run' });
+    for (const d of dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    }
+    pass.end();
+    if (!encoder) this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Run dispatches and wait for the queue; throws with the GPU's own message on validation errors. */
+  async run(dispatches: Dispatch[]): Promise<void> {
+    this.encode(dispatches);
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwErrors();
+  }
+
+  throwErrors(): void {
+    if (this.errors.length) {
+      const msg = this.errors.join('\n');
+      this.errors = [];
+      throw new Error(`GPU error: ${msg}`);
+    }
+  }
+
+  /** Copy a buffer back to the CPU as float32. */
+  async read(src: GPUBuffer | GpuTensor, count?: number): Promise<Float32Array> {
+    const buffer = 'buffer' in src ? src.buffer : src;
+    const n = count ?? ('shape' in src ? src.shape.reduce((a, b) => a * b, 1) : buffer.size / 4);
+    const bytes = Math.max(4, n * 4);
+    const size = Math.ceil(bytes / 16) * 16;
+    const idx = this.staging.findIndex((b) => b.size >= size);
+    const staging = idx >= 0 ? this.staging.splice(idx, 1)[0] : this.buffer('readback', size, MAP_READ_DST);
+    const enc = this.device.createCommandEncoder({ label: 'readback' });
+    enc.copyBufferToBuffer(buffer, 0, staging, 0, Math.min(size, buffer.size));
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(1 /* GPUMapMode.READ */, 0, size);
+    const out = new Float32Array(staging.getMappedRange(0, size).slice(0, n * 4));
+    staging.unmap();
+    this.staging.push(staging);
+    this.throwErrors();
+    return out;
+  }
+
+  destroy(): void {
+    for (const b of this.staging) b.destroy();
+    this.device.destroy();
+  }
+}

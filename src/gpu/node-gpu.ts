@@ -1,0 +1,24 @@
+// WebGPU in Node through the `webgpu` package (Dawn). The GPU object from create() must stay
+// referenced for the life of the process, or Dawn is collected mid-run and crashes.
+import { existsSync } from 'node:fs';
+import { Gpu } from './gpu';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+let keep: GPU | undefined;
+
+export async function nodeGpu(): Promise<Gpu> {
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  if (!keep) {
+    let mod: { create: (o: string[]) => GPU; globals: object };
+    try {
+      mod = (await import('webgpu')) as unknown as typeof mod;
+    } catch (e) {
+      return Gpu.create(undefined, `Node (the "webgpu" package failed to load: ${(e as Error).message}; install it and the Vulkan loader: apt-get install libvulkan1)`);
+    }
+    Object.assign(globalThis, mod.globals);
+    keep = mod.create([]);
+    (globalThis as { __quantStudioDawn?: GPU }).__quantStudioDawn = keep;
+  }
+  return Gpu.create(keep, 'Node (Dawn): no Vulkan driver found; apt-get install libvulkan1 chromium (SwiftShader) or a GPU driver, or set VK_ICD_FILENAMES');
+}
