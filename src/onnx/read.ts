@@ -1,0 +1,143 @@
+// ONNX file → graph IR, through the protobufjs code generated from onnx.proto. Tensor bytes
+// stay views into the file; malformed files become StudioErrors that say what to do.
+import { onnx } from './proto/onnx';
+import { StudioError } from '../engine/errors';
+import type { Attr, Graph, Model, Node, Tensor, ValueInfo } from '../graph/ir';
+import { DT, dtypeBytes, makeTensor } from './dtype';
+
+type Int64 = number | { toNumber(): number } | null | undefined;
+export const num = (v: Int64): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
+
+const utf8 = new TextDecoder();
+const AT = onnx.AttributeProto.AttributeType;
+
+/** Parse an .onnx file. `bytes` must stay alive: initializers are views into it. */
+export function readModel(input: Uint8Array, fileName = 'model.onnx'): Model {
+  // A plain Uint8Array view (not a Node Buffer) so every tensor is a Uint8Array view too.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  if (bytes.byteLength === 0) throw new StudioError('not-onnx', `"${fileName}" is empty. Choose an .onnx model file.`, fileName);
+  let proto: onnx.ModelProto;
+  try {
+    proto = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/index out of range/i.test(msg)) {
+      throw new StudioError('truncated', `"${fileName}" is truncated: the protobuf data ends early (${msg}). The download or copy was probably cut short; get the complete file again.`, fileName);
+    }
+    throw new StudioError('not-onnx', `"${fileName}" is not an ONNX model (it does not decode as an ONNX protobuf: ${msg}). Choose a .onnx file exported by PyTorch (torch.onnx.export), tf2onnx or similar.`, fileName);
+  }
+  if (!proto.graph || num(proto.irVersion) <= 0 || proto.graph.node.length === 0) {
+    const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new StudioError('not-onnx', `"${fileName}" is not an ONNX model (no graph or IR version found; file starts with ${head}). Choose a .onnx file exported by PyTorch (torch.onnx.export), tf2onnx or similar.`, fileName);
+  }
+  const external = [...proto.graph.initializer, ...constantTensors(proto.graph)].filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
+  if (external.length) {
+    const where = external[0].externalData.find((e) => e.key === 'location')?.value ?? '?';
+    throw new StudioError('external-data', `"${fileName}" keeps ${external.length} tensor(s) in an external data file ("${where}"; e.g. ${external.slice(0, 3).map((t) => `"${t.name}"`).join(', ')}). The studio needs one self-contained file: re-save it with onnx.save_model(model, "model.onnx", save_as_external_data=False) (possible for models under 2 GB).`, fileName);
+  }
+  return {
+    irVersion: num(proto.irVersion),
+    opsets: proto.opsetImport.map((o) => ({ domain: o.domain ?? '', version: num(o.version) })),
+    producerName: proto.producerName ?? '',
+    producerVersion: proto.producerVersion ?? '',
+    domain: proto.domain ?? '',
+    modelVersion: num(proto.modelVersion),
+    docString: proto.docString ?? '',
+    metadata: proto.metadataProps.map((p) => ({ key: p.key ?? '', value: p.value ?? '' })),
+    graph: readGraph(proto.graph, fileName),
+    passthrough: { trainingInfo: proto.trainingInfo, functions: proto.functions, configuration: proto.configuration },
+  };
+}
+
+function* constantTensors(g: onnx.IGraphProto): Generator<onnx.ITensorProto> {
+  for (const n of g.node ?? []) for (const a of n.attribute ?? []) if (a.t) yield a.t;
+}
+
+function readGraph(g: onnx.IGraphProto, fileName: string): Graph {
+  const initializers = new Map<string, Tensor>();
+  for (const t of g.initializer ?? []) initializers.set(t.name ?? '', readTensor(t, fileName));
+  return {
+    name: g.name ?? '',
+    nodes: (g.node ?? []).map((n) => readNode(n, fileName)),
+    inputs: (g.input ?? []).map(readValueInfo),
+    outputs: (g.output ?? []).map(readValueInfo),
+    valueInfo: (g.valueInfo ?? []).map(readValueInfo),
+    initializers,
+    docString: g.docString || undefined,
+    passthrough: { sparseInitializer: g.sparseInitializer, quantizationAnnotation: g.quantizationAnnotation, metadataProps: g.metadataProps },
+  };
+}
+
+export function readTensor(t: onnx.ITensorProto, fileName = ''): Tensor {
+  const name = t.name ?? '';
+  const dims = (t.dims ?? []).map(num);
+  const dataType = t.dataType ?? 0;
+  const docString = t.docString || undefined;
+  if (dataType === DT.STRING) return { name, dataType, dims, raw: new Uint8Array(0), strings: t.stringData ?? [], docString };
+  if (t.rawData && t.rawData.byteLength > 0) return { name, dataType, dims, raw: t.rawData, docString };
+  const n = dims.reduce((a, b) => a * b, 1);
+  let values: ArrayLike<number> = [];
+  if (t.floatData?.length) values = t.floatData;
+  else if (t.doubleData?.length) values = t.doubleData;
+  else if (t.int64Data?.length) values = t.int64Data.map(num);
+  else if (t.uint64Data?.length) values = t.uint64Data.map(num);
+  else if (t.int32Data?.length) {
+    values = t.int32Data;
+    if (dataType === DT.FLOAT16 || dataType === DT.BFLOAT16) {
+      // 16-bit floats travel as their bit patterns in int32_data.
+      const raw = new Uint8Array(n * 2);
+      const dv = new DataView(raw.buffer);
+      t.int32Data.forEach((v, i) => dv.setUint16(i * 2, v, true));
+      return { name, dataType, dims, raw, docString };
+    }
+  }
+  if (values.length !== n && n !== 0) {
+    throw new StudioError('bad-input', `tensor "${name}"${fileName ? ` in "${fileName}"` : ''} has ${values.length} values but its shape [${dims.join(',')}] needs ${n}. The file is damaged; export the model again.`, fileName);
+  }
+  if (!dtypeBytes(dataType) && dataType !== DT.INT4 && dataType !== DT.UINT4) return { name, dataType, dims, raw: new Uint8Array(0), docString };
+  return { ...makeTensor(name, dataType, dims, values), docString };
+}
+
+function readNode(n: onnx.INodeProto, fileName: string): Node {
+  const attrs: Record<string, Attr> = {};
+  for (const a of n.attribute ?? []) attrs[a.name ?? ''] = readAttr(a, fileName);
+  return {
+    name: n.name ?? '',
+    opType: n.opType ?? '',
+    domain: n.domain ?? '',
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
+    attrs,
+    docString: n.docString || undefined,
+  };
+}
+
+function readAttr(a: onnx.IAttributeProto, fileName: string): Attr {
+  if (a.refAttrName) return { type: 'proto', value: a };
+  switch (a.type) {
+    case AT.FLOAT: return { type: 'float', value: a.f ?? 0 };
+    case AT.INT: return { type: 'int', value: num(a.i) };
+    case AT.STRING: return { type: 'string', value: utf8.decode(a.s ?? new Uint8Array(0)) };
+    case AT.TENSOR: return { type: 'tensor', value: readTensor(a.t ?? {}, fileName) };
+    case AT.FLOATS: return { type: 'floats', value: [...(a.floats ?? [])] };
+    case AT.INTS: return { type: 'ints', value: (a.ints ?? []).map(num) };
+    case AT.STRINGS: return { type: 'strings', value: (a.strings ?? []).map((s) => utf8.decode(s)) };
+    default: return { type: 'proto', value: a };
+  }
+}
+
+function readValueInfo(v: onnx.IValueInfoProto): ValueInfo {
+  const tt = v.type?.tensorType;
+  const info: ValueInfo = { name: v.name ?? '', docString: v.docString || undefined };
+  if (!tt || v.type?.denotation) {
+    info.type = v.type ?? undefined;
+    if (!tt) return info;
+  }
+  info.dataType = tt.elemType ?? 0;
+  if (tt.shape) {
+    // Decoded messages own only the fields present in the file (oneof dim_value | dim_param).
+    const has = (d: object, k: string) => Object.prototype.hasOwnProperty.call(d, k);
+    info.shape = (tt.shape.dim ?? []).map((d) => (has(d, 'dimParam') ? d.dimParam ?? '' : has(d, 'dimValue') ? num(d.dimValue) : null));
+  }
+  return info;
+}
