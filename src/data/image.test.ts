@@ -43,15 +43,15 @@ describe.skipIf(sharedMissing)('CIFAR-10 PNGs (no resampling)', () => {
 
 describe('resize and center crop', () => {
   it('upscales a 2-pixel row with half-pixel bilinear and edge clamping', () => {
-    const r = resizeBilinear({ width: 2, height: 1, planes: [Float64Array.of(0, 200)] }, 4, 1);
-    expect([...r.planes[0]]).toEqual([0, 50, 150, 200]);
+    const r = resizeBilinear({ width: 2, height: 1, channels: 1, data: [0, 200] }, 4, 1);
+    expect(Array.from(r.data)).toEqual([0, 50, 150, 200]);
   });
 
   it('halves with the antialiased [1,3,3,1]/8 filter (renormalized at the edges)', () => {
     const ramp = Float64Array.from({ length: 12 }, (_, i) => 10 * i);
-    const r = resizeBilinear({ width: 12, height: 1, planes: [ramp] }, 6, 1);
+    const r = resizeBilinear({ width: 12, height: 1, channels: 1, data: ramp }, 6, 1);
     // edges: (0·.75 + 10·.75 + 20·.25)/1.75 = 7.14 and (90·.25 + 100·.75 + 110·.75)/1.75 = 102.9
-    expect([...r.planes[0]]).toEqual([7, 25, 45, 65, 85, 103]);
+    expect(Array.from(r.data)).toEqual([7, 25, 45, 65, 85, 103]);
   });
 
   it('resizes the shorter side then crops the center (12×8 → 6×4 → 4×4)', () => {

@@ -10,11 +10,12 @@ export interface RawImage {
   data: Uint8ClampedArray;
 }
 
-/** One float plane per channel, row-major. */
-interface Planes {
+/** Interleaved pixels: `channels` values per pixel, row-major (RGBA bytes, or one luma value). */
+export interface Pixels {
   width: number;
   height: number;
-  planes: Float64Array[];
+  channels: number;
+  data: ArrayLike<number>;
 }
 
 /** The image as a CHW float32 array of the preset's size, ready for the model. */
@@ -22,7 +23,7 @@ export function preprocess(img: RawImage, p: Preset): Float32Array {
   if (img.data.length !== img.width * img.height * 4 || img.width < 1 || img.height < 1) {
     throw new StudioError('bad-image', `image data is ${img.data.length} bytes, not ${img.width}×${img.height} RGBA`);
   }
-  let src = channelPlanes(img, p);
+  let src: Pixels = p.channels === 1 ? luma(img) : { width: img.width, height: img.height, channels: 4, data: img.data };
   const short = Math.min(src.width, src.height);
   // Resize only when the shorter side is not already right: same-size images stay bit-exact.
   if (short !== p.resize && !(src.width === p.width && src.height === p.height)) {
@@ -30,7 +31,7 @@ export function preprocess(img: RawImage, p: Preset): Float32Array {
     const [w, h] = src.width <= src.height ? [p.resize, long] : [long, p.resize];
     src = resizeBilinear(src, w, h);
   }
-  return normalize(centerCrop(src, p.width, p.height), p);
+  return cropAndNormalize(src, p);
 }
 
 /** Stack CHW images into one NCHW batch. */
@@ -44,55 +45,45 @@ export function batchImages(chws: Float32Array[], p: Preset): { data: Float32Arr
   return { data, shape: [chws.length, p.channels, p.height, p.width] };
 }
 
-/** RGB (or BGR) planes, or one ITU-R 601 luma plane for gray presets; alpha is ignored. */
-function channelPlanes(img: RawImage, p: Preset): Planes {
+/** ITU-R 601 luma, one value per pixel; alpha is ignored. */
+function luma(img: RawImage): Pixels {
   const n = img.width * img.height;
   const d = img.data;
-  if (p.channels === 1) {
-    const y = new Float64Array(n);
-    // Integer weights then one division: a gray pixel (r = g = b) maps exactly to itself.
-    for (let i = 0; i < n; i++) y[i] = (299 * d[4 * i] + 587 * d[4 * i + 1] + 114 * d[4 * i + 2]) / 1000;
-    return { width: img.width, height: img.height, planes: [y] };
-  }
-  const rgb = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
-  for (let i = 0; i < n; i++) {
-    rgb[0][i] = d[4 * i];
-    rgb[1][i] = d[4 * i + 1];
-    rgb[2][i] = d[4 * i + 2];
-  }
-  if (p.channelOrder === 'BGR') rgb.reverse();
-  return { width: img.width, height: img.height, planes: rgb };
+  const y = new Float64Array(n);
+  // Integer weights then one division: a gray pixel (r = g = b) maps exactly to itself.
+  for (let i = 0; i < n; i++) y[i] = (299 * d[4 * i] + 587 * d[4 * i + 1] + 114 * d[4 * i + 2]) / 1000;
+  return { width: img.width, height: img.height, channels: 1, data: y };
 }
 
 /**
  * PIL's BILINEAR resize: a triangle filter whose support widens by the scale factor when
  * shrinking (antialiasing); horizontal pass, then vertical, each rounded to 8 bits as PIL does.
  */
-export function resizeBilinear(src: { width: number; height: number; planes: Float64Array[] }, width: number, height: number): Planes {
+export function resizeBilinear(src: Pixels, width: number, height: number): Pixels {
+  const ch = src.channels;
   const hw = filterWeights(src.width, width);
   const vw = filterWeights(src.height, height);
-  const planes = src.planes.map((plane) => {
-    const tmp = new Float64Array(width * src.height);
-    for (let y = 0; y < src.height; y++) {
-      for (let x = 0; x < width; x++) {
-        const { start, w } = hw[x];
+  const tmp = new Float32Array(width * src.height * ch);
+  for (let y = 0; y < src.height; y++) {
+    for (let x = 0; x < width; x++) {
+      const { start, w } = hw[x];
+      for (let c = 0; c < ch; c++) {
         let s = 0;
-        for (let k = 0; k < w.length; k++) s += w[k] * plane[y * src.width + start + k];
-        tmp[y * width + x] = clamp8(s);
+        for (let k = 0; k < w.length; k++) s += w[k] * src.data[(y * src.width + start + k) * ch + c];
+        tmp[(y * width + x) * ch + c] = clamp8(s);
       }
     }
-    const out = new Float64Array(width * height);
-    for (let y = 0; y < height; y++) {
-      const { start, w } = vw[y];
-      for (let x = 0; x < width; x++) {
-        let s = 0;
-        for (let k = 0; k < w.length; k++) s += w[k] * tmp[(start + k) * width + x];
-        out[y * width + x] = clamp8(s);
-      }
+  }
+  const out = new Float32Array(width * height * ch);
+  for (let y = 0; y < height; y++) {
+    const { start, w } = vw[y];
+    for (let i = 0; i < width * ch; i++) {
+      let s = 0;
+      for (let k = 0; k < w.length; k++) s += w[k] * tmp[(start + k) * width * ch + i];
+      out[y * width * ch + i] = clamp8(s);
     }
-    return out;
-  });
-  return { width, height, planes };
+  }
+  return { width, height, channels: ch, data: out };
 }
 
 function clamp8(v: number): number {
@@ -121,26 +112,6 @@ function filterWeights(inSize: number, outSize: number): { start: number; w: Flo
   return taps;
 }
 
-/** torchvision CenterCrop: offsets round((in − out)/2) half-to-even; outside pixels are 0. */
-function centerCrop(src: Planes, width: number, height: number): Planes {
-  if (src.width === width && src.height === height) return src;
-  const top = roundHalfEven((src.height - height) / 2);
-  const left = roundHalfEven((src.width - width) / 2);
-  const planes = src.planes.map((plane) => {
-    const out = new Float64Array(width * height);
-    for (let y = 0; y < height; y++) {
-      const sy = y + top;
-      if (sy < 0 || sy >= src.height) continue;
-      for (let x = 0; x < width; x++) {
-        const sx = x + left;
-        if (sx >= 0 && sx < src.width) out[y * width + x] = plane[sy * src.width + sx];
-      }
-    }
-    return out;
-  });
-  return { width, height, planes };
-}
-
 function roundHalfEven(v: number): number {
   const f = Math.floor(v);
   const d = v - f;
@@ -149,20 +120,32 @@ function roundHalfEven(v: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** ToTensor then Normalize with float32 rounding at each step, as PyTorch computes them. */
-function normalize(src: Planes, p: Preset): Float32Array {
+/**
+ * torchvision CenterCrop (offsets round((in − out)/2) half-to-even, outside pixels 0), the
+ * channel order, then ToTensor and Normalize with float32 rounding at each step, as PyTorch.
+ */
+function cropAndNormalize(src: Pixels, p: Preset): Float32Array {
   const fr = Math.fround;
-  const n = src.width * src.height;
-  const out = new Float32Array(p.channels * n);
+  const { width, height } = p;
+  const top = roundHalfEven((src.height - height) / 2);
+  const left = roundHalfEven((src.width - width) / 2);
+  const out = new Float32Array(p.channels * width * height);
   const inv = 1 / p.scale;
   const divisor = Math.abs(inv - Math.round(inv)) < 1e-9 ? Math.round(inv) : 0;
-  src.planes.forEach((plane, c) => {
+  for (let c = 0; c < p.channels; c++) {
+    const sc = p.channels === 1 ? 0 : p.channelOrder === 'BGR' ? 2 - c : c;
     const mean = fr(p.mean[c] ?? p.mean[0]);
     const std = fr(p.std[c] ?? p.std[0]);
-    for (let i = 0; i < n; i++) {
-      const x = fr(divisor ? plane[i] / divisor : plane[i] * p.scale);
-      out[c * n + i] = fr(x - mean) / std;
+    for (let y = 0; y < height; y++) {
+      const sy = y + top;
+      for (let x = 0; x < width; x++) {
+        const sx = x + left;
+        const inside = sy >= 0 && sy < src.height && sx >= 0 && sx < src.width;
+        const v = inside ? src.data[(sy * src.width + sx) * src.channels + sc] : 0;
+        const t = fr(divisor ? v / divisor : v * p.scale);
+        out[(c * height + y) * width + x] = fr(t - mean) / std;
+      }
     }
-  });
+  }
   return out;
 }
