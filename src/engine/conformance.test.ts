@@ -1,0 +1,26 @@
+// ONNX operator conformance (onnx 1.22 node tests in ../shared): prints passed/failed/skipped with
+// a reason for every skip, and requires every float test of the foundation ops to pass.
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { testGpu } from '../test/helpers';
+import { conformanceDirs, KNOWN_GAPS, REQUIRED, runConformanceTest, type ConformanceResult } from './conformance';
+import { sharedDir } from '../data/test-paths';
+
+const root = path.join(sharedDir, 'conformance/onnx-node-v1.22.0');
+
+describe('ONNX conformance', () => {
+  it('passes every float test of the supported ops', async () => {
+    const gpu = await testGpu();
+    const dirs = conformanceDirs(root);
+    expect(dirs.length, `no conformance tests under ${root}`).toBeGreaterThan(100);
+    const results: ConformanceResult[] = [];
+    for (const d of dirs) results.push(await runConformanceTest(gpu, d));
+    const count = (s: string) => results.filter((r) => r.status === s).length;
+    const lines = results.map((r) => `${r.status.padEnd(7)} ${r.name}${r.reason ? `  (${r.reason})` : ''}`);
+    console.log(`${lines.join('\n')}\n\nconformance: ${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped of ${results.length}`);
+    const required = results.filter((r) => REQUIRED.test(r.name) && !KNOWN_GAPS[r.name]);
+    const bad = required.filter((r) => r.status === 'failed' || (r.status === 'skipped' && !/tensors: the engine computes float32/.test(r.reason ?? '')));
+    expect(bad.map((r) => `${r.name}: ${r.reason}`)).toEqual([]);
+    expect(required.filter((r) => r.status === 'passed').length).toBeGreaterThan(150);
+  });
+});

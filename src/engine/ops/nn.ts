@@ -1,0 +1,205 @@
+// Neural-network ops: Conv (+ fused Relu/Clip), Gemm, MatMul, pooling, Softmax, BatchNormalization.
+import { conv2d, type ConvActivation } from '../../gpu/kernels/conv2d';
+import { gemm } from '../../gpu/kernels/gemm';
+import { matmul } from '../../gpu/kernels/matmul';
+import { pool, globalPool } from '../../gpu/kernels/pool';
+import { softmax } from '../../gpu/kernels/softmax';
+import { binary } from '../../gpu/kernels/binary';
+import { poolOutputShape, resolveAutoPad } from '../../ref/pool';
+import { broadcastShape } from '../../ref/binary';
+import type { GpuTensor } from '../../gpu/gpu';
+import { normAxis, size, type OpCtx, type OpDef } from './op';
+
+/** Window geometry shared by Conv and pooling: kernel, strides, dilations and resolved pads. */
+function windowOf(c: OpCtx, kernel: number[]) {
+  const x = c.in(0).shape;
+  const r = kernel.length;
+  if (x.length !== r + 2) c.fail(`input of rank ${x.length} does not match a ${r}-D kernel`);
+  const strides = c.ints('strides') ?? kernel.map(() => 1);
+  const dilations = c.ints('dilations') ?? kernel.map(() => 1);
+  const pads = resolveAutoPad(c.string('auto_pad', 'NOTSET'), x.slice(2), kernel, strides, dilations, c.ints('pads'));
+  return { kernel, strides, dilations, pads };
+}
+
+function convWindow(c: OpCtx) {
+  const w = c.in(1).shape;
+  return windowOf(c, c.ints('kernel_shape') ?? w.slice(2));
+}
+
+const view = (t: GpuTensor, shape: number[]): GpuTensor => ({ buffer: t.buffer, shape });
+
+/** The activation the planner fused into this Conv (stored on the node as internal attributes). */
+function fusedActivation(c: OpCtx): ConvActivation {
+  const kind = c.string('__activation', 'none') as ConvActivation['kind'];
+  return { kind, min: c.float('__min', -Infinity), max: c.float('__max', Infinity) };
+}
+
+function poolDef(kind: 'max' | 'avg'): OpDef {
+  const plan = (c: OpCtx) => {
+    const win = windowOf(c, c.ints('kernel_shape') ?? c.fail('kernel_shape is required'));
+    const shape = poolOutputShape(c.in(0).shape, win.kernel, win.strides, win.pads, win.dilations, c.int('ceil_mode', 0) === 1);
+    return { win, shape };
+  };
+  return {
+    infer: (c) => {
+      if (c.node.outputs.length > 1 && c.node.outputs[1]) c.fail('the Indices output is not supported');
+      return [{ shape: plan(c).shape, dtype: c.in(0).dtype }];
+    },
+    gpu: (c, l) => {
+      c.requireFloat(0);
+      const { win } = plan(c);
+      l.emit(pool(l.gpu, kind, l.input(0), l.output(0), { ...win, countIncludePad: c.int('count_include_pad', 0) === 1 }));
+    },
+  };
+}
+
+function globalPoolDef(kind: 'max' | 'avg'): OpDef {
+  return {
+    infer: (c) => {
+      const x = c.in(0).shape;
+      return [{ shape: [x[0], x[1], ...x.slice(2).map(() => 1)], dtype: c.in(0).dtype }];
+    },
+    gpu: (c, l) => {
+      c.requireFloat(0);
+      l.emit(globalPool(l.gpu, kind, l.input(0), l.output(0)));
+    },
+  };
+}
+
+/** MatMul with numpy semantics: 1-D operands get a unit dimension that is removed afterwards. */
+function matmulShapes(c: OpCtx) {
+  const a = c.in(0).shape;
+  const b = c.in(1).shape;
+  if (!a.length || !b.length) c.fail('scalar operands are not allowed');
+  const a2 = a.length === 1 ? [1, a[0]] : a;
+  const b2 = b.length === 1 ? [b[0], 1] : b;
+  const K = a2[a2.length - 1];
+  if (b2[b2.length - 2] !== K) c.fail(`inner dimensions differ: [${a}] × [${b}]`);
+  let batch: number[];
+  try {
+    batch = broadcastShape(a2.slice(0, -2), b2.slice(0, -2));
+  } catch (e) {
+    return c.fail((e as Error).message);
+  }
+  const M = a2[a2.length - 2];
+  const N = b2[b2.length - 1];
+  const out = [...batch, ...(a.length === 1 ? [] : [M]), ...(b.length === 1 ? [] : [N])];
+  return { a2, b2, y2: [...batch, M, N], out };
+}
+
+export const nnOps: Record<string, OpDef> = {
+  Conv: {
+    infer: (c) => {
+      const x = c.in(0).shape;
+      const w = c.in(1).shape;
+      const group = c.int('group', 1);
+      if (w.length !== x.length) c.fail(`weight rank ${w.length} differs from input rank ${x.length}`);
+      if (x[1] !== w[1] * group) c.fail(`input has ${x[1]} channels but the weight expects ${w[1]}×${group} groups`);
+      const win = convWindow(c);
+      const spatial = poolOutputShape(x.slice(2), win.kernel, win.strides, win.pads, win.dilations, false);
+      return [{ shape: [x[0], w[0], ...spatial], dtype: c.in(0).dtype }];
+    },
+    gpu: (c, l, outs) => {
+      c.requireFloat(0);
+      const win = convWindow(c);
+      const r = win.kernel.length;
+      if (r > 2) c.fail(`${r}-D convolution is not supported (1-D and 2-D are)`);
+      const one = r === 1;
+      const x = l.input(0);
+      const w = l.input(1);
+      const xs = one ? [x.shape[0], x.shape[1], 1, x.shape[2]] : x.shape;
+      const ws = one ? [w.shape[0], w.shape[1], 1, w.shape[2]] : w.shape;
+      const y = l.output(0);
+      const [sh, sw] = one ? [1, win.strides[0]] : win.strides;
+      const [dh, dw] = one ? [1, win.dilations[0]] : win.dilations;
+      const pads: [number, number, number, number] = one ? [0, win.pads[0], 0, win.pads[1]] : [win.pads[0], win.pads[1], win.pads[2], win.pads[3]];
+      const yShape = one ? [outs[0].shape[0], outs[0].shape[1], 1, outs[0].shape[2]] : outs[0].shape;
+      l.emit(
+        conv2d(l.gpu, view(x, xs), view(w, ws), c.inputs[2] ? l.input(2) : null, view(y, yShape), {
+          strides: [sh, sw],
+          pads,
+          dilations: [dh, dw],
+          group: c.int('group', 1),
+          activation: fusedActivation(c),
+        }),
+      );
+    },
+  },
+  Gemm: {
+    infer: (c) => {
+      const a = c.in(0).shape;
+      const b = c.in(1).shape;
+      if (a.length !== 2 || b.length !== 2) c.fail(`A [${a}] and B [${b}] must be matrices`);
+      const [M, Ka] = c.int('transA', 0) ? [a[1], a[0]] : a;
+      const [Kb, N] = c.int('transB', 0) ? [b[1], b[0]] : b;
+      if (Ka !== Kb) c.fail(`inner dimensions differ: A gives ${Ka}, B gives ${Kb}`);
+      return [{ shape: [M, N], dtype: c.in(0).dtype }];
+    },
+    gpu: (c, l) => {
+      c.requireFloat(0);
+      l.emit(
+        gemm(l.gpu, l.input(0), l.input(1), c.inputs[2] ? l.input(2) : null, l.output(0), {
+          transA: c.int('transA', 0) === 1,
+          transB: c.int('transB', 0) === 1,
+          alpha: c.float('alpha', 1),
+          beta: c.float('beta', 1),
+        }),
+      );
+    },
+  },
+  MatMul: {
+    infer: (c) => [{ shape: matmulShapes(c).out, dtype: c.in(0).dtype }],
+    gpu: (c, l) => {
+      c.requireFloat(0);
+      c.requireFloat(1);
+      const s = matmulShapes(c);
+      l.emit(matmul(l.gpu, view(l.input(0), s.a2), view(l.input(1), s.b2), view(l.output(0), s.y2)));
+    },
+  },
+  MaxPool: poolDef('max'),
+  AveragePool: poolDef('avg'),
+  GlobalAveragePool: globalPoolDef('avg'),
+  GlobalMaxPool: globalPoolDef('max'),
+  Softmax: {
+    infer: (c) => [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }],
+    gpu: (c, l) => {
+      c.requireFloat(0);
+      const x = c.in(0).shape;
+      const a = normAxis(c, c.int('axis', c.opset < 13 ? 1 : -1), x.length);
+      const [outer, len, inner] = c.opset < 13 ? [size(x.slice(0, a)), size(x.slice(a)), 1] : [size(x.slice(0, a)), x[a], size(x.slice(a + 1))];
+      l.emit(softmax(l.gpu, l.input(0), l.output(0), outer, len, inner));
+    },
+  },
+  BatchNormalization: {
+    infer: (c) => {
+      if (c.node.outputs.slice(1).some(Boolean) || c.int('training_mode', 0)) c.fail('training mode (running statistics outputs) is not supported');
+      return [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }];
+    },
+    gpu: (c, l) => {
+      c.requireFloat(0);
+      // Inference BN is y = x·a + b per channel with a = scale/√(var+ε), b = B − mean·a.
+      const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => c.constInput(i, 'BatchNormalization parameter')!);
+      const eps = c.float('epsilon', 1e-5);
+      const C = scale.length;
+      const a = new Float32Array(C);
+      const b = new Float32Array(C);
+      for (let k = 0; k < C; k++) {
+        a[k] = scale[k] / Math.sqrt(variance[k] + eps);
+        b[k] = bias[k] - mean[k] * a[k];
+      }
+      const x = l.input(0);
+      const chan = [C, ...x.shape.slice(2).map(() => 1)];
+      const tmp = l.temp('bn.scaled', x.shape);
+      l.emit(binary(l.gpu, 'Mul', x, l.constant(`${c.node.name}.a`, chan, a), tmp));
+      l.emit(binary(l.gpu, 'Add', tmp, l.constant(`${c.node.name}.b`, chan, b), l.output(0)));
+    },
+  },
+  Dropout: {
+    infer: (c) => {
+      if (c.node.outputs.slice(1).some(Boolean)) c.fail('the mask output is not supported');
+      return [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }];
+    },
+    fold: (c) => [c.in(0).values!()],
+    gpu: () => 'alias',
+  },
+};

@@ -1,0 +1,150 @@
+// A loaded model ready to run on the GPU: parse → normalize → (per input shape) plan → run.
+// Used by the worker, the CLI and the tests alike.
+import type { Gpu, GpuTensor } from '../gpu/gpu';
+import type { Graph, Model } from '../graph/ir';
+import { defaultOpset } from '../graph/ir';
+import { readModel } from '../onnx/read';
+import { normalizeGraph } from '../graph/normalize';
+import { DT, dtypeName } from '../onnx/dtype';
+import { StudioError, isStudioError } from './errors';
+import { OpError } from './ops/op';
+import { isSupported } from './ops';
+import { buildPlan, type ConstCache, type Plan } from './plan';
+import { summarize } from './summary';
+import type { HostTensor, ModelSummary } from './types';
+
+export interface Feed extends HostTensor {
+  name?: string;
+  /** Element type of the values (float32 unless said); non-float feeds are folded as constants. */
+  dtype?: number;
+}
+
+export class Session {
+  private plans = new Map<string, Plan>();
+  private consts: ConstCache = new Map();
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly opset: number;
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly model: Model,
+    readonly graph: Graph,
+    readonly fileName: string,
+    readonly summary: ModelSummary,
+  ) {
+    this.opset = defaultOpset(model);
+  }
+
+  /** Parse and prepare a model; throws StudioError for files or ops the engine cannot run. */
+  static async load(gpu: Gpu, bytes: Uint8Array, fileName: string): Promise<Session> {
+    return Session.fromModel(gpu, readModel(bytes, fileName), fileName);
+  }
+
+  /** Prepare an already parsed model (bytes it was read from must stay alive). */
+  static async fromModel(gpu: Gpu, model: Model, fileName: string): Promise<Session> {
+    const graph = normalizeGraph(model.graph);
+    const unsupported = graph.nodes.filter((n) => !isSupported(n.opType, n.domain));
+    if (unsupported.length) {
+      const list = unsupported.map((n) => `${n.domain ? n.domain + '.' : ''}${n.opType} (node "${n.name || n.outputs[0]}")`);
+      throw new StudioError(
+        'unsupported-ops',
+        `"${fileName}" uses ${unsupported.length} node(s) the engine cannot run: ${list.join(', ')}. Export the model without these ops (e.g. a different opset or torch.onnx.export options), or replace them with supported ones.`,
+        fileName,
+      );
+    }
+    const session = new Session(gpu, model, graph, fileName, summarize(model, graph, fileName));
+    if (session.fixedInputShape(1, false)) {
+      // Plan once at batch 1 so shape errors surface at load, and count the ops that really run.
+      const plan = session.plan(session.graph.inputs.map((v) => ({ name: v.name, shape: session.inputShapeOf(v.name, 1), data: new Float32Array(0), dtype: v.dataType })));
+      session.summary.preparedOpCounts = countOps(plan.gpuOps);
+    }
+    return session;
+  }
+
+  /** The concrete shape of input `name` at this batch size; throws if a non-batch dim is symbolic. */
+  inputShapeOf(name: string, batch: number): number[] {
+    const v = this.graph.inputs.find((i) => i.name === name);
+    if (!v?.shape) throw new StudioError('unresolved-shape', `"${this.fileName}": input "${name}" has no declared shape. Re-export the model with a static input shape (e.g. dynamic_axes only for the batch).`, this.fileName);
+    return v.shape.map((d, k) => {
+      if (typeof d === 'number' && d > 0) return d;
+      if (k === 0) return batch;
+      throw new StudioError('unresolved-shape', `"${this.fileName}": input "${name}" has shape [${v.shape!.map((x) => x ?? '?').join(', ')}]; dimension ${k} ("${d ?? '?'}") cannot be resolved. Re-export with a fixed ${k === 1 ? 'channel count' : 'image size'}, or give the size explicitly.`, this.fileName);
+    });
+  }
+
+  private fixedInputShape(batch: number, raise: boolean): boolean {
+    try {
+      for (const v of this.graph.inputs) this.inputShapeOf(v.name, batch);
+      return true;
+    } catch (e) {
+      if (raise) throw e;
+      return false;
+    }
+  }
+
+  private plan(feeds: Feed[]): Plan {
+    const key = feeds.map((f) => `${f.shape.join('x')}${f.dtype && f.dtype !== DT.FLOAT ? ':' + [...f.data].join(',') : ''}`).join('|');
+    let plan = this.plans.get(key);
+    if (!plan) {
+      try {
+        plan = buildPlan(
+          this.gpu,
+          this.graph,
+          this.opset,
+          feeds.map((f) => ({ name: f.name ?? '', shape: f.shape, dtype: f.dtype ?? DT.FLOAT, values: f.dtype && f.dtype !== DT.FLOAT ? Float64Array.from(f.data) : undefined })),
+          this.consts,
+        );
+      } catch (e) {
+        if (isStudioError(e)) throw e;
+        const msg = (e as Error).message;
+        throw new StudioError(e instanceof OpError ? 'unresolved-shape' : 'bad-input', `"${this.fileName}": ${msg}`, this.fileName);
+      }
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Run the model. Float feeds are data; feeds with another dtype are folded as constants. */
+  run(feeds: Record<string, Feed>): Promise<Record<string, HostTensor>> {
+    const job = this.queue.then(() => this.runNow(feeds));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  private async runNow(feedMap: Record<string, Feed>): Promise<Record<string, HostTensor>> {
+    const feeds = this.graph.inputs.map((v) => {
+      const f = feedMap[v.name];
+      if (!f) throw new StudioError('bad-input', `"${this.fileName}": input "${v.name}" was not given (the model's inputs: ${this.graph.inputs.map((i) => i.name).join(', ')})`, this.fileName);
+      const declared = v.shape;
+      if (declared && (declared.length !== f.shape.length || declared.some((d, k) => typeof d === 'number' && d > 0 && d !== f.shape[k]))) {
+        throw new StudioError('bad-input', `"${this.fileName}": input "${v.name}" expects shape [${declared.map((d) => d ?? '?').join(', ')}], got [${f.shape.join(', ')}]. Check the preprocessing size and channels.`, this.fileName);
+      }
+      if (f.data.length !== f.shape.reduce((a, b) => a * b, 1)) throw new StudioError('bad-input', `input "${v.name}": ${f.data.length} values for shape [${f.shape.join(', ')}]`, this.fileName);
+      const dtype = f.dtype ?? v.dataType ?? DT.FLOAT;
+      if (dtype !== DT.FLOAT && !feedMap[v.name].dtype) throw new StudioError('bad-input', `input "${v.name}" is ${dtypeName(dtype)}; give its values with dtype`, this.fileName);
+      return { ...f, name: v.name, dtype };
+    });
+    const plan = this.plan(feeds);
+    for (const i of plan.inputs) this.gpu.write(i.tensor.buffer, feeds.find((f) => f.name === i.name)!.data);
+    this.gpu.encode(plan.dispatches);
+    const out: Record<string, HostTensor> = {};
+    for (const o of plan.outputs) {
+      out[o.name] = { shape: o.shape, data: o.values ? Float32Array.from(o.values) : await this.gpu.read(o.gpu as GpuTensor) };
+    }
+    return out;
+  }
+
+  /** Free every GPU buffer this session made (the device stays). */
+  dispose(): void {
+    for (const p of this.plans.values()) for (const b of p.buffers) b.destroy();
+    for (const c of this.consts.values()) c.buffer.destroy();
+    this.plans.clear();
+    this.consts.clear();
+  }
+}
+
+export function countOps(ops: string[]): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const o of ops) c[o] = (c[o] ?? 0) + 1;
+  return c;
+}
