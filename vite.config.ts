@@ -1,17 +1,18 @@
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { csp, CSP } from './scripts/vite-csp';
 
-// Cross-origin isolation lets onnxruntime-web use threads; the CSP (in index.html) keeps every
-// request on our own origin.
+// Cross-origin isolation lets onnxruntime-web use threads; the CSP (scripts/vite-csp.ts: a meta tag
+// in index.html, and a header from the preview server) keeps every request on our own origin.
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), csp()],
   server: { headers: isolation, port: 5173 },
-  preview: { headers: isolation, port: 4173 },
+  preview: { headers: { ...isolation, 'Content-Security-Policy': CSP }, port: 4173 },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   test: {

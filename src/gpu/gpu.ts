@@ -150,7 +150,7 @@ export class Gpu {
       typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer
         ? new Uint8Array(new Uint8Array(data.buffer, data.byteOffset, bytes))
         : new Uint8Array(data.buffer, data.byteOffset, bytes);
-    this.device.queue.writeBuffer(buffer, byteOffset, view);
+    this.device.queue.writeBuffer(buffer, byteOffset, view as Uint8Array<ArrayBuffer>);
   }
 
   /** A uniform buffer holding these 32-bit words; ints and floats are told apart by `floats`. */

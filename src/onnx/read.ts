@@ -26,13 +26,13 @@ export function readModel(input: Uint8Array, fileName = 'model.onnx'): Model {
     }
     throw new StudioError('not-onnx', `"${fileName}" is not an ONNX model (it does not decode as an ONNX protobuf: ${msg}). Choose a .onnx file exported by PyTorch (torch.onnx.export), tf2onnx or similar.`, fileName);
   }
-  if (!proto.graph || num(proto.irVersion) <= 0 || proto.graph.node.length === 0) {
+  if (!proto.graph || num(proto.irVersion) <= 0 || !proto.graph.node?.length) {
     const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new StudioError('not-onnx', `"${fileName}" is not an ONNX model (no graph or IR version found; file starts with ${head}). Choose a .onnx file exported by PyTorch (torch.onnx.export), tf2onnx or similar.`, fileName);
   }
-  const external = [...proto.graph.initializer, ...constantTensors(proto.graph)].filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
+  const external = [...(proto.graph.initializer ?? []), ...constantTensors(proto.graph)].filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
   if (external.length) {
-    const where = external[0].externalData.find((e) => e.key === 'location')?.value ?? '?';
+    const where = external[0].externalData?.find((e) => e.key === 'location')?.value ?? '?';
     throw new StudioError('external-data', `"${fileName}" keeps ${external.length} tensor(s) in an external data file ("${where}"; e.g. ${external.slice(0, 3).map((t) => `"${t.name}"`).join(', ')}). The studio needs one self-contained file: re-save it with onnx.save_model(model, "model.onnx", save_as_external_data=False) (possible for models under 2 GB).`, fileName);
   }
   return {
