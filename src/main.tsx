@@ -1,0 +1,19 @@
+// Page entry: one store, the engine worker (which owns the GPU), and the React app over them.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createStudioStore, type AppContext } from './state/store';
+import { startEngine } from './worker/client';
+import { AppProvider } from './ui/app-context';
+import { App } from './ui/app';
+import './ui/styles.css';
+
+const store = createStudioStore();
+const ctx: AppContext = { store, engine: startEngine(store) };
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <AppProvider value={ctx}>
+      <App />
+    </AppProvider>
+  </StrictMode>,
+);

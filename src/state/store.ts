@@ -1,0 +1,27 @@
+// The studio's one zustand store, built from typed slices; jobs (src/state/jobs) are plain async
+// functions over an AppContext {store, engine}, so they run the same in the page and in tests.
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
+import type { EngineClient } from '../worker/api';
+import { createImagesSlice, type ImagesSlice } from './images-slice';
+import { createInferenceSlice, type InferenceSlice } from './inference-slice';
+import { createModelSlice, type ModelSlice } from './model-slice';
+import { createDeviceSlice, createErrorsSlice, type DeviceSlice, type ErrorsSlice } from './status-slice';
+
+export type StudioState = DeviceSlice & ModelSlice & ImagesSlice & InferenceSlice & ErrorsSlice;
+export type StudioStore = StoreApi<StudioState>;
+export type SliceCreator<T> = StateCreator<StudioState, [], [], T>;
+
+export interface AppContext {
+  store: StudioStore;
+  engine: EngineClient;
+}
+
+export function createStudioStore(): StudioStore {
+  return createStore<StudioState>()((...a) => ({
+    ...createDeviceSlice(...a),
+    ...createModelSlice(...a),
+    ...createImagesSlice(...a),
+    ...createInferenceSlice(...a),
+    ...createErrorsSlice(...a),
+  }));
+}

@@ -1,0 +1,63 @@
+// The typed contract between the page and the engine worker (src/worker/engine-worker.ts): the
+// worker owns the GPU and the Session; the page sends Blobs and gets summaries and predictions.
+import type { ModelSummary } from '../engine/types';
+import type { Preset } from '../data/presets';
+
+export type DeviceStatus =
+  | { ok: true; adapter: string; fallback: boolean; features: string[] }
+  | { ok: false; message: string };
+
+export interface ImageJob {
+  /** The page's id for the image; predictions come back keyed by it. */
+  id: number;
+  name: string;
+  blob: Blob;
+}
+
+export interface ClassifyRequest {
+  jobId: number;
+  images: ImageJob[];
+  preset: Preset;
+  batchSize: number;
+}
+
+export interface Prediction {
+  id: number;
+  /** Arg-max class of the logits; -1 when the image failed. */
+  top1: number;
+  /** Softmax probability of top1. */
+  prob: number;
+  error?: { code: string; message: string };
+}
+
+export interface ClassifyProgress {
+  done: number;
+  total: number;
+  /** The predictions of the batch just finished. */
+  predictions: Prediction[];
+}
+
+export interface ClassifySummary {
+  done: number;
+  total: number;
+  cancelled: boolean;
+  ms: number;
+}
+
+/** What the worker exposes (through comlink every method becomes async on the page side). */
+export interface EngineApi {
+  device(): Promise<DeviceStatus>;
+  /** Parse, prepare and plan the model; the previous model stays loaded when this throws. */
+  loadModel(file: Blob, fileName: string): Promise<ModelSummary>;
+  classify(req: ClassifyRequest, onProgress: (p: ClassifyProgress) => void): Promise<ClassifySummary>;
+  /** Ask a running classify to stop after its current batch. */
+  cancel(jobId: number): void;
+}
+
+/** The page's handle on the engine: the worker through comlink, or a fake in tests. */
+export interface EngineClient {
+  device(): Promise<DeviceStatus>;
+  loadModel(file: Blob, fileName: string): Promise<ModelSummary>;
+  classify(req: ClassifyRequest, onProgress: (p: ClassifyProgress) => void): Promise<ClassifySummary>;
+  cancel(jobId: number): Promise<void>;
+}

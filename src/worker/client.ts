@@ -1,0 +1,50 @@
+// The page side of the engine worker: starts the module worker and wraps it with comlink so the
+// store's jobs see a plain async EngineClient (progress arrives through a proxied callback).
+import type { StudioStore } from '../state/store';
+import * as Comlink from 'comlink';
+import { StudioError } from '../engine/errors';
+import { installErrorTransfer } from './error-transfer';
+import type { ClassifyProgress, ClassifyRequest, EngineApi, EngineClient } from './api';
+
+export function createEngineClient(onCrash: (message: string) => void): EngineClient {
+  installErrorTransfer();
+  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+  worker.addEventListener('error', (ev) => {
+    onCrash(`The engine worker failed: ${ev.message || 'it could not start'}. Reload the page to start it again.`);
+  });
+  const remote = Comlink.wrap<EngineApi>(worker);
+  return {
+    device: () => remote.device(),
+    loadModel: (file, fileName) => remote.loadModel(file, fileName),
+    classify: (req: ClassifyRequest, onProgress: (p: ClassifyProgress) => void) =>
+      remote.classify(req, Comlink.proxy(onProgress)),
+    cancel: (jobId) => remote.cancel(jobId),
+  };
+}
+
+/** A client for pages without Worker support: every call explains what is missing. */
+export function unavailableClient(why: string): EngineClient {
+  const fail = () => Promise.reject(new StudioError('no-webgpu', why));
+  return {
+    device: () => Promise.resolve({ ok: false, message: why }),
+    loadModel: fail,
+    classify: fail,
+    cancel: () => Promise.resolve(),
+  };
+}
+
+/** Start the engine for this page: crashes go to the error panel, the GPU status to the store. */
+export function startEngine(store: StudioStore): EngineClient {
+  const engine =
+    typeof Worker === 'undefined'
+      ? unavailableClient('This browser has no Web Workers; use a current Chrome, Edge, Firefox or Safari.')
+      : createEngineClient((message) => store.getState().pushError('Engine stopped', new Error(message)));
+  engine.device().then(
+    (d) =>
+      store
+        .getState()
+        .setDevice(d.ok ? { status: 'ready', adapter: d.adapter, fallback: d.fallback, features: d.features } : { status: 'unavailable', message: d.message }),
+    (e) => store.getState().setDevice({ status: 'unavailable', message: (e as Error).message ?? String(e) }),
+  );
+  return engine;
+}
