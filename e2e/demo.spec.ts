@@ -1,0 +1,39 @@
+// "Try the demo" in one click: the bundled ResNet-20 and 300 CIFAR-10 images load from our own
+// origin and run, with progress and ETA; Cancel stops a run and Run starts it again.
+import { expect, openStudio, test, waitForRunEnd } from './fixtures';
+
+test('try the demo: loads, runs, cancels and reruns', async ({ page }) => {
+  await openStudio(page);
+  await page.getByRole('button', { name: 'Try the demo' }).click();
+
+  const summary = page.getByTestId('model-summary');
+  await expect(summary).toContainText('resnet20_cifar10.onnx', { timeout: 60_000 });
+  await expect(summary.getByTestId('op-counts').locator('[data-op="Conv"] .n')).toHaveText('19');
+  await expect(page.getByTestId('image-count')).toHaveText('300', { timeout: 60_000 });
+
+  // It runs by itself: progress moves, the accuracy so far shows, and an ETA is given.
+  const progress = page.getByRole('progressbar');
+  await expect(progress).toHaveAttribute('aria-valuemax', '300');
+  await expect.poll(async () => Number(await progress.getAttribute('aria-valuenow')), { timeout: 120_000 }).toBeGreaterThan(0);
+  await expect(page.getByTestId('run-status')).toHaveText('running');
+  await expect(page.getByTestId('progress')).toContainText('ETA');
+  await expect(page.getByTestId('accuracy')).toBeVisible();
+
+  // The page stays responsive while the worker runs: the model panel can be read and scrolled.
+  await page.getByTestId('layers').scrollIntoViewIfNeeded();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  expect(await waitForRunEnd(page)).toBe('cancelled');
+  const done = Number(await progress.getAttribute('aria-valuenow'));
+  expect(done).toBeLessThan(300);
+
+  // Run again over the same images, to the end.
+  await page.getByRole('button', { name: 'Run float inference' }).click();
+  expect(await waitForRunEnd(page, 280_000)).toBe('done');
+  await expect(progress).toHaveAttribute('aria-valuenow', '300');
+  const accuracy = page.getByTestId('accuracy');
+  await expect(accuracy).toHaveAttribute('data-labeled', '300');
+  const correct = Number(await accuracy.getAttribute('data-correct'));
+  console.log(`demo: ${correct}/300 correct`);
+  expect(correct / 300).toBeGreaterThan(0.85);
+  await expect(page.locator('.chart')).toBeVisible();
+});

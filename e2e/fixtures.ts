@@ -1,0 +1,69 @@
+// Shared e2e setup: paths into ../shared (relative to the repo root), a `test` whose every page
+// fails on console errors, and helpers that drive the page the way a person does (file chooser).
+import { test as base, expect, type Page } from '@playwright/test';
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const SHARED = resolve(here, '../../shared');
+export const RESNET20 = join(SHARED, 'models/resnet20_cifar10.onnx');
+export const CIFAR_TEST = join(SHARED, 'data/cifar10/test');
+
+/** The first n CIFAR-10 test images (sorted), as absolute paths. */
+export function cifarTestImages(n: number, from = 0): string[] {
+  return readdirSync(CIFAR_TEST)
+    .filter((f) => f.endsWith('.png'))
+    .sort()
+    .slice(from, from + n)
+    .map((f) => join(CIFAR_TEST, f));
+}
+
+interface Fixtures {
+  /** Console errors and uncaught page errors seen so far; the test fails if any remain at its end. */
+  consoleErrors: string[];
+}
+
+export const test = base.extend<Fixtures>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+      await use(errors);
+      expect(errors, 'no console errors during the test').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** Click a button that opens a file chooser and choose these files. */
+export async function chooseFiles(
+  page: Page,
+  button: string,
+  files: string[] | { name: string; mimeType: string; buffer: Buffer }[],
+): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: button, exact: true }).click()]);
+  await chooser.setFiles(files);
+}
+
+/** Open the page and wait for the worker to report its GPU. */
+export async function openStudio(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('device')).toBeVisible({ timeout: 60_000 });
+}
+
+/** Wait until the run has ended (done, cancelled or failed) and return its status. */
+export async function waitForRunEnd(page: Page, timeout = 240_000): Promise<string> {
+  const status = page.getByTestId('run-status');
+  await expect(status).toHaveText(/^(done|cancelled|failed)$/, { timeout });
+  return (await status.textContent()) ?? '';
+}
+
+export async function loadResnet(page: Page): Promise<void> {
+  await chooseFiles(page, 'Open model…', [RESNET20]);
+  await expect(page.getByTestId('model-summary')).toContainText('resnet20_cifar10.onnx', { timeout: 60_000 });
+}
