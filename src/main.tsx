@@ -3,12 +3,15 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createStudioStore, type AppContext } from './state/store';
 import { startEngine } from './worker/client';
+import { commands } from './state/commands';
 import { AppProvider } from './ui/app-context';
 import { App } from './ui/app';
 import './ui/styles.css';
 
 const store = createStudioStore();
 const ctx: AppContext = { store, engine: startEngine(store) };
+// /?demo (what `npm start` opens) loads and runs the demo right away.
+if (new URLSearchParams(location.search).has('demo')) void commands.loadDemo.perform(ctx);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

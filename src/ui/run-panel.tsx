@@ -39,7 +39,7 @@ function Progress() {
   const stats = useStudio(useShallow(selectStats));
   const now = useNow(run.status === 'running');
   if (run.status === 'idle' && !run.total) return null;
-  const elapsed = run.status === 'running' ? now - run.startedAt : run.ms;
+  const elapsed = run.status === 'running' ? Math.max(0, now - run.startedAt) : run.ms;
   const left = eta(elapsed, run.done, run.total);
   const frac = run.total ? run.done / run.total : 0;
   const rate = elapsed > 0 ? (1000 * run.done) / elapsed : 0;
@@ -96,5 +96,5 @@ function useNow(active: boolean, ms = 500): number {
     const t = setInterval(() => setNow(Date.now()), ms);
     return () => clearInterval(t);
   }, [active, ms]);
-  return active ? now : Date.now();
+  return now;
 }

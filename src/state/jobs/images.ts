@@ -1,6 +1,7 @@
 // Jobs for the image set: take chosen or dropped files (images, a labels file, maybe a model),
 // make thumbnails' object URLs and resolve ground-truth labels.
 import { resolveLabels, basename } from '../../data/labels';
+import { StudioError } from '../../engine/errors';
 import type { AppContext } from '../store';
 import { newImageId, type ImageItem } from '../images-slice';
 import { loadModel } from './load';
@@ -39,7 +40,7 @@ export async function addFiles(ctx: AppContext, files: PickedFile[]): Promise<vo
   const { images, labels, model, ignored } = classifyFiles(files);
   const st = ctx.store.getState();
   if (ignored.length && !images.length && !model && !labels) {
-    st.pushError('Nothing to open', new Error(`${ignored.slice(0, 3).join(', ')}${ignored.length > 3 ? ', …' : ''}: not an .onnx model, an image (PNG, JPEG, WebP, BMP, GIF) or a labels file (.txt, .csv, .json).`));
+    st.pushError('Nothing to open', new StudioError('bad-input', `${ignored.slice(0, 3).join(', ')}${ignored.length > 3 ? ', …' : ''}: not an .onnx model, an image (PNG, JPEG, WebP, BMP, GIF) or a labels file (.txt, .csv, .json).`));
     return;
   }
   if (model) await loadModel(ctx, model.file, basename(model.path));

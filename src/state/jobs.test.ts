@@ -1,0 +1,133 @@
+// The store's jobs and commands without React or a GPU: a fake engine stands in for the worker,
+// so loading, labelling, running with progress, cancelling and error handling are checked here.
+import { describe, expect, it } from 'vitest';
+import { StudioError } from '../engine/errors';
+import type { ModelSummary } from '../engine/types';
+import type { ClassifyProgress, ClassifyRequest, EngineClient } from '../worker/api';
+import { commands } from './commands';
+import { selectStats } from './inference-slice';
+import { createStudioStore, type AppContext } from './store';
+
+const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+
+function summary(fileName: string): ModelSummary {
+  return {
+    fileName,
+    producer: 'test',
+    opsets: { 'ai.onnx': 13 },
+    inputs: [{ name: 'input', shape: ['N', 3, 32, 32], dtype: 'float32' }],
+    outputs: [{ name: 'logits', shape: ['N', 10], dtype: 'float32' }],
+    opCounts: { Conv: 1 },
+    preparedOpCounts: { Conv: 1 },
+    paramCount: 10,
+    weightedLayers: [],
+  };
+}
+
+/** A fake worker: "predicts" class (id mod 10), one batch per microtask, honouring cancel. */
+function fakeEngine(): EngineClient & { requests: ClassifyRequest[] } {
+  const cancelled = new Set<number>();
+  const requests: ClassifyRequest[] = [];
+  return {
+    requests,
+    device: async () => ({ ok: true, adapter: 'fake', fallback: false, features: [] }),
+    loadModel: async (file, name) => {
+      const text = await file.text();
+      if (!text.startsWith('onnx')) throw new StudioError('not-onnx', `${name} is not an ONNX model`, name);
+      return summary(name);
+    },
+    classify: async (req, onProgress: (p: ClassifyProgress) => void) => {
+      requests.push(req);
+      let done = 0;
+      for (let i = 0; i < req.images.length; i += req.batchSize) {
+        if (cancelled.has(req.jobId)) return { done, total: req.images.length, cancelled: true, ms: 1 };
+        await new Promise((r) => setTimeout(r, 1));
+        const batch = req.images.slice(i, i + req.batchSize);
+        done += batch.length;
+        onProgress({ done, total: req.images.length, predictions: batch.map((im) => (im.name.includes('bad') ? { id: im.id, top1: -1, prob: 0, error: { code: 'bad-image', message: `${im.name} is damaged` } } : { id: im.id, top1: Number(im.name.slice(0, 4)) % 10, prob: 0.9 })) });
+      }
+      return { done, total: req.images.length, cancelled: false, ms: 1 };
+    },
+    cancel: async (jobId) => void cancelled.add(jobId),
+  };
+}
+
+function setup(): AppContext & { engine: ReturnType<typeof fakeEngine> } {
+  return { store: createStudioStore(), engine: fakeEngine() };
+}
+
+/** Images named NNNN_class.png whose class is (NNNN mod 10) for even NNNN and wrong for odd. */
+function images(n: number) {
+  return Array.from({ length: n }, (_, i) => {
+    const cls = CLASSES[i % 2 === 0 ? i % 10 : (i + 1) % 10];
+    const name = `${String(i).padStart(4, '0')}_${cls}.png`;
+    return { file: new Blob(['png']), path: `test/${name}` };
+  });
+}
+
+describe('studio jobs', () => {
+  it('loads a model, prefills the preset, labels images from names and runs them', async () => {
+    const ctx = setup();
+    await commands.loadModel.perform(ctx, new Blob(['onnx…']), 'resnet.onnx');
+    const s = ctx.store.getState();
+    expect(s.model?.fileName).toBe('resnet.onnx');
+    expect(s.preset?.id).toBe('cifar10');
+    expect(commands.run.enabled(s)).toBe(false); // no images yet
+
+    await commands.addFiles.perform(ctx, images(40));
+    expect(ctx.store.getState().labelSource).toMatch(/file names/);
+    expect(commands.run.enabled(ctx.store.getState())).toBe(true);
+
+    ctx.store.getState().setBatchSize(16);
+    await commands.run.perform(ctx);
+    const end = ctx.store.getState();
+    expect(end.run.status).toBe('done');
+    expect(end.run.done).toBe(40);
+    expect(ctx.engine.requests[0].batchSize).toBe(16);
+    expect(selectStats(end)).toMatchObject({ done: 40, labeled: 40, correct: 20, accuracy: 0.5 });
+  });
+
+  it('keeps the loaded model when a bad file is opened and shows a specific error', async () => {
+    const ctx = setup();
+    await commands.loadModel.perform(ctx, new Blob(['onnx']), 'good.onnx');
+    await commands.loadModel.perform(ctx, new Blob(['hello']), 'notes.onnx');
+    const s = ctx.store.getState();
+    expect(s.model?.fileName).toBe('good.onnx');
+    expect(s.errors).toHaveLength(1);
+    expect(s.errors[0]).toMatchObject({ code: 'not-onnx', title: 'Could not load notes.onnx' });
+    s.dismissError(s.errors[0].id);
+    expect(ctx.store.getState().errors).toHaveLength(0);
+  });
+
+  it('cancels between batches and reports unreadable images once', async () => {
+    const ctx = setup();
+    await commands.loadModel.perform(ctx, new Blob(['onnx']), 'm.onnx');
+    await commands.addFiles.perform(ctx, [...images(64), { file: new Blob(['x']), path: 'test/9999_bad.png' }]);
+    ctx.store.getState().setBatchSize(4);
+    const run = commands.run.perform(ctx);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(commands.cancel.enabled(ctx.store.getState())).toBe(true);
+    await commands.cancel.perform(ctx);
+    await run;
+    const s = ctx.store.getState();
+    expect(s.run.status).toBe('cancelled');
+    expect(s.run.done).toBeLessThan(65);
+
+    await commands.run.perform(ctx);
+    const t = ctx.store.getState();
+    expect(t.run.status).toBe('done');
+    expect(selectStats(t).failed).toBe(1);
+    expect(t.errors.map((e) => e.code)).toEqual(['bad-image']);
+    expect(t.errors[0].message).toContain('9999_bad.png');
+  });
+
+  it('says what is missing instead of running without a model', async () => {
+    const ctx = setup();
+    await commands.addFiles.perform(ctx, images(2));
+    await commands.run.perform(ctx);
+    expect(ctx.store.getState().errors[0].message).toMatch(/Load a model first/);
+    await commands.addFiles.perform(ctx, [{ file: new Blob(['x']), path: 'readme.docx' }]);
+    expect(ctx.store.getState().errors[1].message).toContain('readme.docx');
+    expect(ctx.store.getState().images).toHaveLength(2);
+  });
+});
