@@ -16,6 +16,7 @@ test('every request stays on our origin; the CSP is present and enforced', async
   const foreign = requests.filter((u) => !u.startsWith(origin + '/') && !u.startsWith('blob:' + origin) && !u.startsWith('data:'));
   expect(foreign).toEqual([]);
   expect(requests.filter((u) => u.includes('/demo/cifar10/')).length).toBe(300);
+  expect(requests.some((u) => /engine-worker.*\.js$/.test(u))).toBe(true); // the worker is recorded too
 
   // The policy: in the page (meta) and in the response headers.
   const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');

@@ -3,6 +3,10 @@
 import * as Comlink from 'comlink';
 import { Gpu, adapterLabel } from '../gpu/gpu';
 import { Session } from '../engine/session';
+import { summarize } from '../engine/summary';
+import type { ModelSummary } from '../engine/types';
+import { normalizeGraph } from '../graph/normalize';
+import { readModel } from '../onnx/read';
 import { StudioError, isStudioError } from '../engine/errors';
 import { decodeImageBrowser } from '../data/decode-browser';
 import { batchImages, preprocess } from '../data/image';
@@ -78,8 +82,9 @@ const api: EngineApi = {
   },
 
   async loadModel(file: Blob, fileName: string) {
-    const g = await gpu;
     const bytes = new Uint8Array(await file.arrayBuffer());
+    const g = await gpu.catch(() => null);
+    if (!g) return parseOnly(bytes, fileName);
     const next = await Session.load(g, bytes, fileName);
     const old = session;
     session = next;
@@ -89,7 +94,10 @@ const api: EngineApi = {
 
   async classify(req: ClassifyRequest, onProgress: (p: ClassifyProgress) => void): Promise<ClassifySummary> {
     const s = session;
-    if (!s) throw new StudioError('bad-input', 'No model is loaded: open an .onnx model (or try the demo) before running images.');
+    if (!s) {
+      await gpu; // without WebGPU this throws the message saying which browser or flag is needed
+      throw new StudioError('bad-input', 'No model is loaded: open an .onnx model (or try the demo) before running images.');
+    }
     const input = s.summary.inputs[0];
     checkPresetFits(req.preset, input.shape, input.name);
     const fixed = typeof input.shape[0] === 'number' ? (input.shape[0] as number) : 0;
@@ -125,6 +133,12 @@ const api: EngineApi = {
     cancelled.add(jobId);
   },
 };
+
+/** Without WebGPU the model can still be read and summarized; running it will say why not. */
+function parseOnly(bytes: Uint8Array, fileName: string): ModelSummary {
+  const model = readModel(bytes, fileName);
+  return summarize(model, normalizeGraph(model.graph), fileName);
+}
 
 function disposeLater(old: Session): void {
   const free = () => (runs > 0 ? setTimeout(free, 100) : (old as { dispose?: () => void }).dispose?.());
