@@ -3,24 +3,34 @@
 import { memo, useState } from 'react';
 import type { ImageItem } from '../state/images-slice';
 import type { Prediction } from '../worker/api';
-import { useStudio } from './app-context';
+import { commands } from '../state/commands';
+import { CommandButton, useStudio } from './app-context';
 import { ClassChart } from './class-chart';
 
 type Filter = 'all' | 'wrong' | 'failed';
+
+/** Cells rendered at first; more on request, so a folder of 10 000 images stays light. */
+const PAGE = 600;
 
 export function ResultsPanel() {
   const images = useStudio((s) => s.images);
   const predictions = useStudio((s) => s.predictions);
   const classes = useStudio((s) => s.classes);
   const [filter, setFilter] = useState<Filter>('all');
+  const [limit, setLimit] = useState(PAGE);
   if (!images.length) {
     return (
       <section className="panel results" aria-label="Results">
         <div className="drop-hint">
           <div className="drop-hint-title">Drop an .onnx model, images or a folder anywhere on this page</div>
           <div className="muted">
-            Images are labelled from file names (0003_airplane.png), one folder per class, or a labels file (.txt, .csv, .json) chosen with them. Nothing leaves this
-            browser.
+            Images are labelled from file names (0003_airplane.png), one folder per class, or a labels file (.txt, .csv, .json) chosen with them. Everything runs on
+            this computer's GPU; nothing leaves the browser.
+          </div>
+          <div className="drop-hint-actions">
+            <CommandButton command={commands.loadDemo} variant="primary">
+              Run the demo: ResNet-20 on 300 CIFAR-10 images
+            </CommandButton>
           </div>
         </div>
       </section>
@@ -48,10 +58,17 @@ export function ResultsPanel() {
       </div>
       <ClassChart />
       <ul className="grid" data-testid="results">
-        {shown.map((im) => (
+        {shown.slice(0, limit).map((im) => (
           <Cell key={im.id} image={im} pred={predictions[im.id]} classes={classes} />
         ))}
       </ul>
+      {shown.length > limit && (
+        <div className="more">
+          <button type="button" className="btn" onClick={() => setLimit(limit + PAGE * 4)}>
+            Show {Math.min(PAGE * 4, shown.length - limit)} more of {shown.length - limit}
+          </button>
+        </div>
+      )}
     </section>
   );
 }
