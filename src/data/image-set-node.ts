@@ -54,7 +54,9 @@ export function listImages(dir: string): string[] {
 /** Open a folder of images or an MNIST images IDX file (its labels file found beside it). */
 export function openImageSet(path: string, preset: Preset, opts: ImageSetOptions = {}): ImageSet {
   if (!existsSync(path)) throw new StudioError('bad-input', `${path} does not exist; give a folder of PNG/JPEG images or an MNIST idx file`, path);
-  return statSync(path).isDirectory() ? openFolder(path, preset, opts) : openMnist(path, preset, opts);
+  if (statSync(path).isDirectory()) return openFolder(path, preset, opts);
+  if (IMAGE_EXT.test(path)) throw new StudioError('bad-input', `${path} is a single image; give the folder that holds the images`, path);
+  return openMnist(path, preset, opts);
 }
 
 /** The batches of openImageSet(dir, preset, opts), `batch` images each (default 32). */
