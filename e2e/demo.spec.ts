@@ -1,8 +1,13 @@
 // "Try the demo" in one click: the bundled ResNet-20 and 300 CIFAR-10 images load from our own
 // origin and run, with progress and ETA; Cancel stops a run and Run starts it again.
-import { expect, openStudio, test, waitForRunEnd } from './fixtures';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO, expect, openStudio, test, waitForRunEnd } from './fixtures';
+import { ortTop1 } from './ort-reference';
 
 test('try the demo: loads, runs, cancels and reruns', async ({ page }) => {
+  const manifest = JSON.parse(readFileSync(join(DEMO, 'manifest.json'), 'utf8')) as { model: string; classes: string[]; images: string[] };
+  const reference = ortTop1(join(DEMO, manifest.model), manifest.images.map((p) => join(DEMO, p)), manifest.classes);
   await openStudio(page);
   await page.getByRole('button', { name: 'Try the demo' }).click();
 
@@ -33,7 +38,9 @@ test('try the demo: loads, runs, cancels and reruns', async ({ page }) => {
   const accuracy = page.getByTestId('accuracy');
   await expect(accuracy).toHaveAttribute('data-labeled', '300');
   const correct = Number(await accuracy.getAttribute('data-correct'));
-  console.log(`demo: ${correct}/300 correct`);
-  expect(correct / 300).toBeGreaterThan(0.85);
+  const ref = await reference;
+  console.log(`demo: ${correct}/300 correct; onnxruntime: ${ref.correct}/300`);
+  expect(correct).toBe(ref.correct);
   await expect(page.locator('.chart')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('demo.png') });
 });

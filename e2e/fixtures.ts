@@ -9,6 +9,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const SHARED = resolve(here, '../../shared');
 export const RESNET20 = join(SHARED, 'models/resnet20_cifar10.onnx');
 export const CIFAR_TEST = join(SHARED, 'data/cifar10/test');
+/** The bundled demo (public/demo: model, images, manifest.json), as the page serves it. */
+export const DEMO = resolve(here, '../public/demo');
 
 /** The first n CIFAR-10 test images (sorted), as absolute paths. */
 export function cifarTestImages(n: number, from = 0): string[] {
