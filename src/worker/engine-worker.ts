@@ -141,7 +141,7 @@ function parseOnly(bytes: Uint8Array, fileName: string): ModelSummary {
 }
 
 function disposeLater(old: Session): void {
-  const free = () => (runs > 0 ? setTimeout(free, 100) : (old as { dispose?: () => void }).dispose?.());
+  const free = () => (runs > 0 ? setTimeout(free, 100) : old.dispose());
   free();
 }
 
