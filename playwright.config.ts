@@ -33,7 +33,8 @@ export default defineConfig({
   webServer: {
     command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,
-    reuseExistingServer: !process.env.CI,
+    // Always a fresh build: a preview left running from older sources would test stale code.
+    reuseExistingServer: false,
     timeout: 180_000,
   },
 });
