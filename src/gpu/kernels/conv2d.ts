@@ -51,7 +51,11 @@ export interface ConvPlan {
   variant: Exclude<ConvVariant, 'auto'>;
 }
 
-/** y = act(conv(x, w) + bias); x [N,C,H,W], w [M, C/group, kH, kW], bias [M] or null, y [N,M,oH,oW]. */
+/**
+ * y = act(conv(x, w) + bias); x [N,C,H,W], w [M, C/group, kH, kW], bias [M] or null, y [N,M,oH,oW].
+ * The GEMM variant packs w once, now: w must already hold its values (as uploaded constants do).
+ * For weights computed or updated at run time, use conv2dPlan and run `pack` before `conv`.
+ */
 export function conv2d(gpu: Gpu, x: GpuTensor, w: GpuTensor, bias: GpuTensor | null, y: GpuTensor, p: ConvParams): Dispatch {
   const plan = conv2dPlan(gpu, x, w, bias, y, p);
   if (plan.pack) gpu.encode([plan.pack]); // submitted now, so it precedes every later run of plan.conv
@@ -69,6 +73,7 @@ export function conv2dPlan(gpu: Gpu, x: GpuTensor, w: GpuTensor, bias: GpuTensor
   }
   const want = convOutputShape(x.shape, w.shape, p);
   if (y.shape.join() !== want.join()) throw new Error(`${label}: y is [${y.shape}], expected [${want}]`);
+  if (want[2] < 1 || want[3] < 1) throw new Error(`${label}: the padded input is smaller than the dilated kernel (output [${want}])`);
   if (bias && bias.shape.reduce((a, b) => a * b, 1) !== M) throw new Error(`${label}: bias must have ${M} values`);
   const [oH, oW] = [want[2], want[3]];
   const Mg = M / group;
