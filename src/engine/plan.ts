@@ -81,7 +81,7 @@ export function buildPlan(
       const folded = def.fold(ctx, outs).map((v, k) => castValues(v, outs[k].dtype));
       outs.forEach((o, k) => node.outputs[k] && values.set(node.outputs[k], { name: node.outputs[k], ...o, values: () => folded[k] }));
     } else {
-      if (!def.gpu) ctx.fail('this op runs only on constant inputs (shape computations); here it depends on the data');
+      if (!def.gpu) ctx.unsupported('this op runs only on constant inputs (shape computations) in this engine; here it depends on the image data');
       gpuNodes.push({ node, ctx, outs });
       outs.forEach((o, k) => node.outputs[k] && values.set(node.outputs[k], { name: node.outputs[k], ...o }));
     }

@@ -7,7 +7,7 @@ import { readModel } from '../onnx/read';
 import { normalizeGraph } from '../graph/normalize';
 import { DT, dtypeName } from '../onnx/dtype';
 import { StudioError, isStudioError } from './errors';
-import { OpError } from './ops/op';
+import { OpError, UnsupportedError } from './ops/op';
 import { isSupported } from './ops';
 import { buildPlan, type ConstCache, type Plan } from './plan';
 import { summarize } from './summary';
@@ -66,7 +66,7 @@ export class Session {
     const v = this.graph.inputs.find((i) => i.name === name);
     if (!v?.shape) throw new StudioError('unresolved-shape', `"${this.fileName}": input "${name}" has no declared shape. Re-export the model with a static input shape (e.g. dynamic_axes only for the batch).`, this.fileName);
     return v.shape.map((d, k) => {
-      if (typeof d === 'number' && d > 0) return d;
+      if (typeof d === 'number' && d >= 0) return d;
       if (k === 0) return batch;
       throw new StudioError('unresolved-shape', `"${this.fileName}": input "${name}" has shape [${v.shape!.map((x) => x ?? '?').join(', ')}]; dimension ${k} ("${d ?? '?'}") cannot be resolved. Re-export with a fixed ${k === 1 ? 'channel count' : 'image size'}, or give the size explicitly.`, this.fileName);
     });
@@ -97,6 +97,7 @@ export class Session {
       } catch (e) {
         if (isStudioError(e)) throw e;
         const msg = (e as Error).message;
+        if (e instanceof UnsupportedError) throw new StudioError('unsupported-ops', `"${this.fileName}": ${msg}. The engine cannot run this model as exported.`, this.fileName);
         throw new StudioError(e instanceof OpError ? 'unresolved-shape' : 'bad-input', `"${this.fileName}": ${msg}`, this.fileName);
       }
       this.plans.set(key, plan);
@@ -116,7 +117,7 @@ export class Session {
       const f = feedMap[v.name];
       if (!f) throw new StudioError('bad-input', `"${this.fileName}": input "${v.name}" was not given (the model's inputs: ${this.graph.inputs.map((i) => i.name).join(', ')})`, this.fileName);
       const declared = v.shape;
-      if (declared && (declared.length !== f.shape.length || declared.some((d, k) => typeof d === 'number' && d > 0 && d !== f.shape[k]))) {
+      if (declared && (declared.length !== f.shape.length || declared.some((d, k) => typeof d === 'number' && d >= 0 && d !== f.shape[k]))) {
         throw new StudioError('bad-input', `"${this.fileName}": input "${v.name}" expects shape [${declared.map((d) => d ?? '?').join(', ')}], got [${f.shape.join(', ')}]. Check the preprocessing size and channels.`, this.fileName);
       }
       if (f.data.length !== f.shape.reduce((a, b) => a * b, 1)) throw new StudioError('bad-input', `input "${v.name}": ${f.data.length} values for shape [${f.shape.join(', ')}]`, this.fileName);

@@ -42,7 +42,7 @@ function poolDef(kind: 'max' | 'avg'): OpDef {
   };
   return {
     infer: (c) => {
-      if (c.node.outputs.length > 1 && c.node.outputs[1]) c.fail('the Indices output is not supported');
+      if (c.node.outputs.length > 1 && c.node.outputs[1]) c.unsupported('the Indices output is not supported');
       return [{ shape: plan(c).shape, dtype: c.in(0).dtype }];
     },
     gpu: (c, l) => {
@@ -103,7 +103,7 @@ export const nnOps: Record<string, OpDef> = {
       c.requireFloat(0);
       const win = convWindow(c);
       const r = win.kernel.length;
-      if (r > 2) c.fail(`${r}-D convolution is not supported (1-D and 2-D are)`);
+      if (r > 2) c.unsupported(`${r}-D convolution is not supported (1-D and 2-D are)`);
       const one = r === 1;
       const x = l.input(0);
       const w = l.input(1);
@@ -172,7 +172,7 @@ export const nnOps: Record<string, OpDef> = {
   },
   BatchNormalization: {
     infer: (c) => {
-      if (c.node.outputs.slice(1).some(Boolean) || c.int('training_mode', 0)) c.fail('training mode (running statistics outputs) is not supported');
+      if (c.node.outputs.slice(1).some(Boolean) || c.int('training_mode', 0)) c.unsupported('training mode (running statistics outputs) is not supported');
       return [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }];
     },
     gpu: (c, l) => {
@@ -196,7 +196,7 @@ export const nnOps: Record<string, OpDef> = {
   },
   Dropout: {
     infer: (c) => {
-      if (c.node.outputs.slice(1).some(Boolean)) c.fail('the mask output is not supported');
+      if (c.node.outputs.slice(1).some(Boolean)) c.unsupported('the mask output is not supported');
       return [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }];
     },
     fold: (c) => [c.in(0).values!()],

@@ -21,6 +21,11 @@ export class OpError extends Error {
   override name = 'OpError';
 }
 
+/** The model is valid ONNX but uses a feature this engine does not implement. */
+export class UnsupportedError extends OpError {
+  override name = 'UnsupportedError';
+}
+
 /** What an op sees of its node: attributes with defaults, inputs, constant input values. */
 export class OpCtx {
   constructor(
@@ -31,6 +36,9 @@ export class OpCtx {
 
   fail(msg: string): never {
     throw new OpError(`${this.node.opType} node "${this.node.name || this.node.outputs[0]}": ${msg}`);
+  }
+  unsupported(msg: string): never {
+    throw new UnsupportedError(`${this.node.opType} node "${this.node.name || this.node.outputs[0]}": ${msg}`);
   }
   private attr(name: string): Attr | undefined {
     return this.node.attrs[name];
@@ -77,7 +85,7 @@ export class OpCtx {
   /** Input i must hold floats for the GPU path. */
   requireFloat(i: number): void {
     const v = this.in(i);
-    if (v.dtype !== DT.FLOAT) this.fail(`input "${v.name}" is ${dtypeName(v.dtype)}; the GPU engine computes float32 tensors only`);
+    if (v.dtype !== DT.FLOAT) this.unsupported(`input "${v.name}" is ${dtypeName(v.dtype)}; the GPU engine computes float32 tensors only`);
   }
 }
 

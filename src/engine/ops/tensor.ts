@@ -113,7 +113,7 @@ export const tensorOps: Record<string, OpDef> = {
     fold: (c, outs) => [castValues(c.in(0).values!(), outs[0].dtype)],
     gpu: (c, _l, outs) => {
       if (c.in(0).dtype === DT.FLOAT && outs[0].dtype === DT.FLOAT) return 'alias';
-      c.fail(`casting a computed ${c.in(0).dtype} tensor to type ${outs[0].dtype} is not supported on the GPU (only float32)`);
+      c.unsupported(`casting a computed ${c.in(0).dtype} tensor to type ${outs[0].dtype} is not supported on the GPU (only float32)`);
     },
   },
   Shape: {
@@ -219,13 +219,13 @@ export const tensorOps: Record<string, OpDef> = {
     },
     fold: (c) => {
       const p = padPlan(c);
-      if (p.mode !== 'constant') c.fail(`mode "${p.mode}" is not supported (constant only)`);
+      if (p.mode !== 'constant') c.unsupported(`mode "${p.mode}" is not supported (constant only)`);
       return [padRef(c.in(0).values!(), c.in(0).shape, p.pads, p.value).data];
     },
     gpu: (c, l) => {
       c.requireFloat(0);
       const p = padPlan(c);
-      if (p.mode !== 'constant') c.fail(`mode "${p.mode}" is not supported on the GPU (constant only)`);
+      if (p.mode !== 'constant') c.unsupported(`mode "${p.mode}" is not supported on the GPU (constant only)`);
       l.emit(pad(l.gpu, l.input(0), l.output(0), p.pads.slice(0, c.in(0).shape.length), p.value));
     },
   },
