@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
-import { csp, CSP } from './scripts/vite-csp';
+import { csp, CSP } from './scripts/vite-csp.ts';
 
 // Cross-origin isolation lets onnxruntime-web use threads; the CSP (scripts/vite-csp.ts: a meta tag
 // in index.html, and a header from the preview server) keeps every request on our own origin.

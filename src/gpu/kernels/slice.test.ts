@@ -5,7 +5,7 @@ import { slice } from './slice';
 import { resolveSlice, sliceRef } from '../../ref/slice';
 import { expectClose, freshSeed, randArray, rng, size, testGpu } from '../../test/helpers';
 
-const INT64_MAX = 9223372036854775807;
+const INT64_MAX = 2 ** 63; // INT64_MAX as a JS number (int64 tensors decode to the nearest double)
 const INT64_MIN = -9223372036854775808;
 
 /** A random bound: in range, negative, beyond either end, or an INT64 sentinel. */
