@@ -11,6 +11,12 @@ const outDir = join(root, 'dist-cli');
 const entry = join(outDir, 'main.mjs');
 const INPUTS = ['src', 'shaders', 'vite.cli.config.ts', 'package.json'];
 
+// The ONNX protobuf code is generated from src/onnx/proto/onnx.proto, not committed.
+if (!existsSync(join(root, 'src/onnx/proto/onnx.js'))) {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [join(root, 'scripts/gen-onnx.mjs')], { stdio: 'inherit' });
+}
+
 /** Newest modification time (ms) of the CLI's sources; tests and UI files do not count. */
 function newestSource() {
   let newest = 0;

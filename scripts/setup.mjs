@@ -39,3 +39,11 @@ if (missing.length && process.platform === 'linux') {
     process.exit(1);
   }
 }
+
+// The protobuf code for onnx.proto is generated here, not committed.
+const proto = path.join(root, 'src/onnx/proto/onnx.proto');
+const gen = path.join(root, 'src/onnx/proto/onnx.js');
+const genTypes = path.join(root, 'src/onnx/proto/onnx.d.ts');
+if (!existsSync(gen) || !existsSync(genTypes) || statSync(gen).mtimeMs < statSync(proto).mtimeMs) {
+  run('node scripts/gen-onnx.mjs');
+}
