@@ -25,6 +25,8 @@ export interface Plan {
   /** Op types as they run on the GPU (a fused Conv+Relu counts as Conv). */
   gpuOps: string[];
   buffers: GPUBuffer[];
+  /** GPU tensors of the values asked to be kept (not reused, not fused away). */
+  kept: Map<string, GpuTensor>;
 }
 
 interface GpuNode {
@@ -64,6 +66,7 @@ export function buildPlan(
   opset: number,
   feeds: { name: string; shape: number[]; dtype: number; values?: Float64Array }[],
   consts: ConstCache,
+  keep: string[] = [],
 ): Plan {
   const values = new Map<string, Value>();
   for (const [name, t] of g.initializers) {
@@ -86,13 +89,13 @@ export function buildPlan(
       outs.forEach((o, k) => node.outputs[k] && values.set(node.outputs[k], { name: node.outputs[k], ...o }));
     }
   }
-  fuseActivations(gpuNodes, g, values);
-  return lower(gpu, g, gpuNodes, values, feeds, consts);
+  fuseActivations(gpuNodes, g, values, keep);
+  return lower(gpu, g, gpuNodes, values, feeds, consts, keep);
 }
 
 /** Conv followed by its only consumer Relu / constant Clip: the activation runs inside the Conv. */
-function fuseActivations(nodes: GpuNode[], g: Graph, values: Map<string, Value>): void {
-  const graphOutputs = new Set(g.outputs.map((o) => o.name));
+function fuseActivations(nodes: GpuNode[], g: Graph, values: Map<string, Value>, keep: string[]): void {
+  const graphOutputs = new Set([...g.outputs.map((o) => o.name), ...keep]);
   const uses = new Map<string, number>();
   for (const { node } of nodes) for (const i of node.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   for (let k = 0; k < nodes.length; k++) {
@@ -131,11 +134,12 @@ function lower(
   values: Map<string, Value>,
   feeds: { name: string; shape: number[]; dtype: number; values?: Float64Array }[],
   consts: ConstCache,
+  keep: string[],
 ): Plan {
-  const plan: Plan = { dispatches: [], inputs: [], outputs: [], gpuOps: [], buffers: [] };
+  const plan: Plan = { dispatches: [], inputs: [], outputs: [], gpuOps: [], buffers: [], kept: new Map() };
   const tensors = new Map<string, GpuTensor>();
   const root = new Map<string, string>(); // value → the value that owns its buffer
-  const pinned = new Set(g.outputs.map((o) => o.name));
+  const pinned = new Set([...g.outputs.map((o) => o.name), ...keep]);
   const free: GPUBuffer[] = [];
   const refs = new Map<string, number>();
 
@@ -222,6 +226,10 @@ function lower(
       refs.set(owner, left);
       if (left === 0 && !pinned.has(owner) && tensors.has(owner)) free.push(tensors.get(owner)!.buffer);
     }
+  }
+  for (const k of keep) {
+    const t = tensors.get(k);
+    if (t) plan.kept.set(k, t);
   }
   for (const o of g.outputs) {
     const v = values.get(o.name);

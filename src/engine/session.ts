@@ -1,6 +1,6 @@
 // A loaded model ready to run on the GPU: parse → normalize → (per input shape) plan → run.
 // Used by the worker, the CLI and the tests alike.
-import type { Gpu, GpuTensor } from '../gpu/gpu';
+import type { Dispatch, Gpu, GpuTensor } from '../gpu/gpu';
 import type { Graph, Model } from '../graph/ir';
 import { defaultOpset } from '../graph/ir';
 import { readModel } from '../onnx/read';
@@ -19,8 +19,14 @@ export interface Feed extends HostTensor {
   dtype?: number;
 }
 
+export interface RunOptions {
+  /** Run the fake-quantized graph set by setQuant (default: float). */
+  quant?: boolean;
+}
+
 export class Session {
   private plans = new Map<string, Plan>();
+  private quantGraph: Graph | null = null;
   private consts: ConstCache = new Map();
   private queue: Promise<unknown> = Promise.resolve();
   readonly opset: number;
@@ -82,17 +88,33 @@ export class Session {
     }
   }
 
-  private plan(feeds: Feed[]): Plan {
-    const key = feeds.map((f) => `${f.shape.join('x')}${f.dtype && f.dtype !== DT.FLOAT ? ':' + [...f.data].join(',') : ''}`).join('|');
+  /** Set (or clear) the fake-quantized variant of the graph that run(…, {quant: true}) uses. */
+  setQuant(graph: Graph | null): void {
+    for (const [key, p] of this.plans) {
+      if (!key.startsWith('q|')) continue;
+      for (const b of p.buffers) b.destroy();
+      this.plans.delete(key);
+    }
+    this.quantGraph = graph;
+  }
+
+  get hasQuant(): boolean {
+    return this.quantGraph !== null;
+  }
+
+  private plan(feeds: Feed[], quant = false, keep: string[] = []): Plan {
+    if (quant && !this.quantGraph) throw new StudioError('bad-input', 'no quantization is set: calibrate first', this.fileName);
+    const key = `${quant ? 'q' : 'f'}|${keep.join(',')}|` + feeds.map((f) => `${f.shape.join('x')}${f.dtype && f.dtype !== DT.FLOAT ? ':' + [...f.data].join(',') : ''}`).join('|');
     let plan = this.plans.get(key);
     if (!plan) {
       try {
         plan = buildPlan(
           this.gpu,
-          this.graph,
+          quant ? this.quantGraph! : this.graph,
           this.opset,
           feeds.map((f) => ({ name: f.name ?? '', shape: f.shape, dtype: f.dtype ?? DT.FLOAT, values: f.dtype && f.dtype !== DT.FLOAT ? Float64Array.from(f.data) : undefined })),
           this.consts,
+          keep,
         );
       } catch (e) {
         if (isStudioError(e)) throw e;
@@ -106,14 +128,67 @@ export class Session {
   }
 
   /** Run the model. Float feeds are data; feeds with another dtype are folded as constants. */
-  run(feeds: Record<string, Feed>): Promise<Record<string, HostTensor>> {
-    const job = this.queue.then(() => this.runNow(feeds));
+  run(feeds: Record<string, Feed>, opts: RunOptions = {}): Promise<Record<string, HostTensor>> {
+    return this.serial(async () => {
+      const plan = this.plan(this.checkFeeds(feeds), opts.quant);
+      this.upload(plan, feeds);
+      this.gpu.encode(plan.dispatches);
+      const out: Record<string, HostTensor> = {};
+      for (const o of plan.outputs) {
+        out[o.name] = { shape: o.shape, data: o.values ? Float32Array.from(o.values) : await this.gpu.read(o.gpu as GpuTensor) };
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Run the float graph and, in the same submission, the dispatches `after` builds over the kept
+   * intermediate tensors (calibration observers). `after` is called once per plan; its Dispatch
+   * records are cached with the plan and re-encoded on every call.
+   */
+  observe(feeds: Record<string, Feed>, keep: string[], after: (kept: Map<string, GpuTensor>) => Dispatch[]): Promise<void> {
+    return this.serial(async () => {
+      const plan = this.plan(this.checkFeeds(feeds), false, keep);
+      let extra = this.observers.get(plan)?.get(after);
+      if (!extra) {
+        extra = after(plan.kept);
+        const m = this.observers.get(plan) ?? new Map();
+        m.set(after, extra);
+        this.observers.set(plan, m);
+      }
+      this.upload(plan, feeds);
+      this.gpu.encode([...plan.dispatches, ...extra]);
+      await this.gpu.device.queue.onSubmittedWorkDone();
+      this.gpu.throwErrors();
+    });
+  }
+
+  /** Read kept intermediate tensors of the float (or quantized) graph for one batch. */
+  inspect(feeds: Record<string, Feed>, names: string[], opts: RunOptions = {}): Promise<Map<string, HostTensor>> {
+    return this.serial(async () => {
+      const plan = this.plan(this.checkFeeds(feeds), opts.quant, names);
+      this.upload(plan, feeds);
+      this.gpu.encode(plan.dispatches);
+      const out = new Map<string, HostTensor>();
+      for (const [name, t] of plan.kept) out.set(name, { shape: t.shape, data: await this.gpu.read(t) });
+      return out;
+    });
+  }
+
+  private observers = new WeakMap<Plan, Map<unknown, Dispatch[]>>();
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const job = this.queue.then(f);
     this.queue = job.catch(() => undefined);
     return job;
   }
 
-  private async runNow(feedMap: Record<string, Feed>): Promise<Record<string, HostTensor>> {
-    const feeds = this.graph.inputs.map((v) => {
+  private upload(plan: Plan, feeds: Record<string, Feed>): void {
+    for (const i of plan.inputs) this.gpu.write(i.tensor.buffer, feeds[i.name].data);
+  }
+
+  private checkFeeds(feedMap: Record<string, Feed>): (Feed & { name: string; dtype: number })[] {
+    return this.graph.inputs.map((v) => {
       const f = feedMap[v.name];
       if (!f) throw new StudioError('bad-input', `"${this.fileName}": input "${v.name}" was not given (the model's inputs: ${this.graph.inputs.map((i) => i.name).join(', ')})`, this.fileName);
       const declared = v.shape;
@@ -125,14 +200,6 @@ export class Session {
       if (dtype !== DT.FLOAT && !feedMap[v.name].dtype) throw new StudioError('bad-input', `input "${v.name}" is ${dtypeName(dtype)}; give its values with dtype`, this.fileName);
       return { ...f, name: v.name, dtype };
     });
-    const plan = this.plan(feeds);
-    for (const i of plan.inputs) this.gpu.write(i.tensor.buffer, feeds.find((f) => f.name === i.name)!.data);
-    this.gpu.encode(plan.dispatches);
-    const out: Record<string, HostTensor> = {};
-    for (const o of plan.outputs) {
-      out[o.name] = { shape: o.shape, data: o.values ? Float32Array.from(o.values) : await this.gpu.read(o.gpu as GpuTensor) };
-    }
-    return out;
   }
 
   /** Free every GPU buffer this session made (the device stays). */

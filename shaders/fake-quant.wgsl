@@ -1,0 +1,19 @@
+// Fake quantization y = (clamp(round(x/s_c) + z_c, qmin, qmax) − z_c)·s_c, round half to even as
+// ONNX QuantizeLinear; per tensor (channels = 1) or per channel c = (i / inner) % channels.
+// Bindings: 0 x (read), 1 y (write), 2 params [scale_c, zero_point_c] pairs (read), 3 uniforms.
+struct U { n: u32, inner: u32, channels: u32, _pad: u32, qmin: f32, qmax: f32 }
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read> params: array<vec2<f32>>;
+@group(0) @binding(3) var<uniform> u: U;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) li: u32) {
+  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (i >= u.n) { return; }
+  let p = params[(i / u.inner) % u.channels];
+  let q = clamp(round(x[i] / p.x) + p.y, u.qmin, u.qmax);
+  y[i] = (q - p.y) * p.x;
+}

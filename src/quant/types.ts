@@ -1,0 +1,96 @@
+// The quantization vocabulary shared by calibration, the engine's fake-quant, export and the UI
+// (../shared/DESIGN.md §1, §2, §9).
+
+export type ObserverKind = 'minmax' | 'mse' | 'percentile' | 'entropy';
+export type Granularity = 'channel' | 'tensor';
+
+/** Integer grid of a b-bit quantizer: unsigned asymmetric [0, 2^b−1] or signed symmetric [−2^(b−1), 2^(b−1)−1]. */
+export interface QRange {
+  bits: number;
+  signed: boolean;
+  qmin: number;
+  qmax: number;
+}
+
+export function qrange(bits: number, signed: boolean): QRange {
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new Error(`bits must be 2..8, got ${bits}`);
+  return signed ? { bits, signed, qmin: -(2 ** (bits - 1)), qmax: 2 ** (bits - 1) - 1 } : { bits, signed, qmin: 0, qmax: 2 ** bits - 1 };
+}
+
+export interface LayerOverride {
+  /** Weight bits of this layer, or keep the layer (weights and its input quantizer) in float. */
+  wBits?: number;
+  aBits?: number;
+  float?: boolean;
+}
+
+export interface QuantConfig {
+  wBits: number;
+  aBits: number;
+  /** Weights per output channel (axis 0) or per tensor. */
+  wGranularity: Granularity;
+  /** Symmetric = signed grid with zero point 0; asymmetric = unsigned grid with a zero point. */
+  wSymmetric: boolean;
+  aSymmetric: boolean;
+  wObserver: ObserverKind;
+  aObserver: ObserverKind;
+  /** Percentile observer's percentile, e.g. 99.99. */
+  percentile: number;
+  /** First and last layer weights 8-bit and the last layer's input 8-bit (QDrop/BRECQ policy). */
+  firstLast8bit: boolean;
+  /** Per weighted-layer overrides, by node name. */
+  overrides: Record<string, LayerOverride>;
+  /** Calibration images for activation ranges. */
+  calibCount: number;
+}
+
+export const DEFAULT_CONFIG: QuantConfig = {
+  wBits: 8,
+  aBits: 8,
+  wGranularity: 'channel',
+  wSymmetric: false,
+  aSymmetric: false,
+  wObserver: 'mse',
+  aObserver: 'mse',
+  percentile: 99.99,
+  firstLast8bit: true,
+  overrides: {},
+  calibCount: 256,
+};
+
+/** Quantized weights of one layer: integer codes as they will be exported, with per-row scales. */
+export interface WeightQuant {
+  /** Node name of the Conv/Gemm/MatMul. */
+  node: string;
+  /** Initializer name of the float weight (in the prepared graph). */
+  weight: string;
+  dims: number[];
+  range: QRange;
+  /** Axis of the per-channel parameters (0 for Conv and transB Gemm, 1 for MatMul/Gemm without transB); -1 per tensor. */
+  axis: number;
+  scales: Float32Array;
+  zeroPoints: Int32Array;
+  /** Integer codes in [qmin, qmax], same layout as the float weight. */
+  codes: Int32Array;
+}
+
+/** One activation quantizer: applied in place to tensor `tensor`. */
+export interface ActQuant {
+  tensor: string;
+  range: QRange;
+  scale: number;
+  zeroPoint: number;
+}
+
+/** Everything export and the fake-quant forward need. */
+export interface QuantState {
+  config: QuantConfig;
+  weights: WeightQuant[];
+  acts: ActQuant[];
+}
+
+/** x̂ = (clamp(round_half_even(x/s) + z, qmin, qmax) − z)·s in float32, as QuantizeLinear→DequantizeLinear do. */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
