@@ -1,0 +1,87 @@
+// Calibration (DESIGN.md §2): weight ranges per layer from the weights themselves, activation
+// ranges from the float model over the calibration images, streamed batch by batch so memory
+// stays bounded; multi-pass observers (range, then histogram or MSE) see the set once per pass.
+import type { Session } from '../engine/session';
+import type { HostTensor } from '../engine/types';
+import { StudioError } from '../engine/errors';
+import { tensorFloat32 } from '../onnx/dtype';
+import { transposeRef } from '../ref/transpose';
+import { createActObserver, observeWeights } from './observers';
+import { layerName, place, type Placement, type WeightedLayer } from './placement';
+import { quantizeCodes, quantizedGraph } from './apply';
+import { qrange, type ActQuant, type QuantConfig, type QuantState, type WeightQuant } from './types';
+
+export interface CalibrationProgress {
+  phase: 'weights' | 'activations';
+  /** Steps done and total steps of all phases (layers + batches × passes). */
+  done: number;
+  total: number;
+  pass?: number;
+}
+
+export interface CalibrateOptions {
+  /** Batches of preprocessed calibration images (called once per observer pass). */
+  batches: () => AsyncIterable<HostTensor> | Iterable<HostTensor>;
+  /** Number of batches one pass yields (for progress). */
+  batchCount: number;
+  onProgress?: (p: CalibrationProgress) => void;
+  signal?: { cancelled: boolean };
+}
+
+async function quantizeLayer(session: Session, l: WeightedLayer, config: QuantConfig): Promise<WeightQuant> {
+  const t = session.graph.initializers.get(l.weight)!;
+  const w = tensorFloat32(t);
+  const range = qrange(l.wBits, config.wSymmetric);
+  const perChannel = config.wGranularity === 'channel';
+  // observers take rows on axis 0: move the channel axis first when it is not
+  const rows = l.axis === 0 ? w : Float32Array.from(transposeRef(w, l.dims, [1, 0]).data);
+  const rowDims = l.axis === 0 ? l.dims : [l.dims[1], l.dims[0]];
+  const { scales, zeroPoints } = await observeWeights(session.gpu, config.wObserver, rows, rowDims, range, perChannel, { percentile: config.percentile, label: l.weight });
+  const axis = perChannel ? l.axis : -1;
+  return { node: layerName(l.node), weight: l.weight, dims: l.dims, range, axis, scales, zeroPoints, codes: quantizeCodes(w, l.dims, axis, range, scales, zeroPoints) };
+}
+
+export async function calibrate(session: Session, config: QuantConfig, opts: CalibrateOptions): Promise<QuantState> {
+  const placement: Placement = place(session.graph, config);
+  const layers = placement.layers.filter((l) => !l.float);
+  const observers = placement.acts.map((a) => createActObserver(session.gpu, config.aObserver, qrange(a.bits, config.aSymmetric), { percentile: config.percentile, label: a.tensor }));
+  const passes = Math.max(0, ...observers.map((o) => o.passes));
+  const total = layers.length + passes * opts.batchCount;
+  let done = 0;
+  const tick = (phase: CalibrationProgress['phase'], pass?: number) => opts.onProgress?.({ phase, done: ++done, total, pass });
+  const check = () => {
+    if (opts.signal?.cancelled) throw new StudioError('cancelled', 'calibration was cancelled');
+  };
+
+  const weights: WeightQuant[] = [];
+  for (const l of layers) {
+    check();
+    weights.push(await quantizeLayer(session, l, config));
+    tick('weights');
+  }
+
+  const input = session.graph.inputs[0].name;
+  const tensors = placement.acts.map((a) => a.tensor);
+  for (let pass = 0; pass < passes; pass++) {
+    const record = (kept: Map<string, import('../gpu/gpu').GpuTensor>) =>
+      placement.acts.flatMap((a, i) => (pass < observers[i].passes ? observers[i].observe(pass, kept.get(a.tensor)!) : []));
+    let seen = 0;
+    for await (const batch of opts.batches()) {
+      check();
+      await session.observe({ [input]: batch }, tensors, record);
+      seen++;
+      tick('activations', pass);
+    }
+    if (seen === 0) throw new StudioError('bad-input', 'no calibration images: choose at least one image');
+    for (let i = 0; i < observers.length; i++) if (pass < observers[i].passes) await observers[i].endPass(pass);
+  }
+  const acts: ActQuant[] = [];
+  for (let i = 0; i < observers.length; i++) {
+    const r = await observers[i].result();
+    const a = placement.acts[i];
+    acts.push({ tensor: a.tensor, range: qrange(a.bits, config.aSymmetric), scale: r.scale, zeroPoint: r.zeroPoint });
+  }
+  const state: QuantState = { config, weights, acts };
+  session.setQuant(quantizedGraph(session.graph, state));
+  return state;
+}
