@@ -2,6 +2,7 @@
 // worker owns the GPU and the Session; the page sends Blobs and gets summaries and predictions.
 import type { ModelSummary } from '../engine/types';
 import type { Preset } from '../data/presets';
+import type { QuantApi } from './quant-api';
 
 export type DeviceStatus =
   | { ok: true; adapter: string; fallback: boolean; features: string[] }
@@ -45,17 +46,17 @@ export interface ClassifySummary {
 }
 
 /** What the worker exposes (through comlink every method becomes async on the page side). */
-export interface EngineApi {
+export interface EngineApi extends QuantApi {
   device(): Promise<DeviceStatus>;
   /** Parse, prepare and plan the model; the previous model stays loaded when this throws. */
   loadModel(file: Blob, fileName: string): Promise<ModelSummary>;
   classify(req: ClassifyRequest, onProgress: (p: ClassifyProgress) => void): Promise<ClassifySummary>;
-  /** Ask a running classify to stop after its current batch. */
+  /** Ask a running job (classify, calibrate, evaluate, verify) to stop after its current batch. */
   cancel(jobId: number): void;
 }
 
 /** The page's handle on the engine: the worker through comlink, or a fake in tests. */
-export interface EngineClient {
+export interface EngineClient extends QuantApi {
   device(): Promise<DeviceStatus>;
   loadModel(file: Blob, fileName: string): Promise<ModelSummary>;
   classify(req: ClassifyRequest, onProgress: (p: ClassifyProgress) => void): Promise<ClassifySummary>;

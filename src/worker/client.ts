@@ -19,6 +19,13 @@ export function createEngineClient(onCrash: (message: string) => void): EngineCl
     classify: (req: ClassifyRequest, onProgress: (p: ClassifyProgress) => void) =>
       remote.classify(req, Comlink.proxy(onProgress)),
     cancel: (jobId) => remote.cancel(jobId),
+    planQuant: (config) => remote.planQuant(config),
+    calibrate: (req, onProgress) => remote.calibrate(req, Comlink.proxy(onProgress)),
+    evaluate: (req, onProgress) => remote.evaluate(req, Comlink.proxy(onProgress)),
+    exportModel: (opset) => remote.exportModel(opset),
+    webgpuFallbacks: (opset) => remote.webgpuFallbacks(opset),
+    verify: (req, onProgress) => remote.verify(req, Comlink.proxy(onProgress)),
+    unzip: (file, name) => remote.unzip(file, name),
   };
 }
 
@@ -30,6 +37,13 @@ export function unavailableClient(why: string): EngineClient {
     loadModel: fail,
     classify: fail,
     cancel: () => Promise.resolve(),
+    planQuant: () => Promise.resolve([]),
+    calibrate: fail,
+    evaluate: fail,
+    exportModel: fail,
+    webgpuFallbacks: fail,
+    verify: fail,
+    unzip: fail,
   };
 }
 

@@ -1,0 +1,149 @@
+// The worker's quantization methods over the loaded Session: the layer plan of a configuration,
+// calibration with the per-layer table, float/fake-quant evaluation, QDQ export and a check of
+// the exported file in onnxruntime-web. The QuantState stays here, next to the GPU.
+import * as Comlink from 'comlink';
+import { StudioError, isStudioError } from '../engine/errors';
+import type { Session } from '../engine/session';
+import { checkPresetFits } from '../data/presets';
+import { calibrate } from '../quant/calibrate';
+import { exportQdq, webgpuFallbacks } from '../quant/export-qdq';
+import { layerName, place } from '../quant/placement';
+import type { QuantConfig, QuantState } from '../quant/types';
+import { feed, fixedBatch, isReadable, preparedBatches, runBatchSize, top1 } from './batches';
+import { calibSource } from './calib-source';
+import { quantReport, type LayerRow } from '../quant/report';
+import type { HostTensor } from '../engine/types';
+import type { EvalPrediction, QuantApi, QuantLayerPlan, QuantLayerRow, QuantStats } from './quant-api';
+
+export interface WorkerContext {
+  /** The loaded session, or a StudioError saying why there is none. */
+  session: () => Promise<Session>;
+  current: () => Session | null;
+  isCancelled: (jobId: number) => boolean;
+  /** Count a job in flight, so the session is not freed under it. */
+  hold: <T>(job: () => Promise<T>) => Promise<T>;
+}
+
+export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'unzip'> {
+  let quant: { session: Session; state: QuantState } | null = null;
+
+  const calibrated = async (): Promise<{ session: Session; state: QuantState }> => {
+    const s = await ctx.session();
+    if (!quant || quant.session !== s || !s.hasQuant) throw new StudioError('bad-input', 'The model is not calibrated yet: choose calibration images and press Calibrate first.');
+    return quant;
+  };
+
+  return {
+    async planQuant(config: QuantConfig): Promise<QuantLayerPlan[]> {
+      const s = ctx.current();
+      if (!s) return [];
+      const { layers, acts } = place(s.graph, config);
+      return layers.map((l) => {
+        const name = layerName(l.node);
+        const site = acts.find((a) => a.consumers.includes(name));
+        return { name, opType: l.node.opType, dims: l.dims, wBits: l.float ? null : l.wBits, aBits: site ? site.bits : null, first: l.first, last: l.last };
+      });
+    },
+
+    async calibrate(req, onProgress) {
+      const s = await ctx.session();
+      const input = s.summary.inputs[0];
+      checkPresetFits(req.preset, input.shape, input.name);
+      if (!req.images.length) throw new StudioError('bad-input', 'No calibration images: choose image files, a folder or a .zip of images for calibration.');
+      const t0 = performance.now();
+      const size = runBatchSize(input.shape, req.batchSize);
+      const source = calibSource(req.images, req.preset, size, fixedBatch(input.shape));
+      const signal = { get cancelled() { return ctx.isCancelled(req.jobId); } };
+      return ctx.hold(async () => {
+        let state: QuantState;
+        let total = 1;
+        try {
+          state = await calibrate(s, req.config, {
+            batches: source.batches,
+            batchCount: source.batchCount,
+            signal,
+            // One step more for the per-layer report, so the bar fills only when the table is ready.
+            onProgress: (p) => onProgress({ phase: p.phase, done: p.done, total: (total = p.total + 1), pass: p.pass }),
+          });
+        } catch (e) {
+          if (isStudioError(e) && e.code === 'cancelled') return { cancelled: true, ms: performance.now() - t0, images: source.used(), failed: source.failed, rows: [] };
+          throw e;
+        }
+        quant = { session: s, state };
+        const sample = source.first();
+        const rows = sample ? await layerRows(s, state, sample) : [];
+        onProgress({ phase: 'report', done: total, total });
+        return { cancelled: false, ms: performance.now() - t0, images: source.used(), failed: source.failed, rows };
+      });
+    },
+
+    async evaluate(req, onProgress) {
+      const { session: s } = await calibrated();
+      const input = s.summary.inputs[0];
+      checkPresetFits(req.preset, input.shape, input.name);
+      const fixed = fixedBatch(input.shape);
+      const size = runBatchSize(input.shape, req.batchSize);
+      const t0 = performance.now();
+      let done = 0;
+      let stopped = false;
+      await ctx.hold(async () => {
+        for await (const batch of preparedBatches(req.images, req.preset, size)) {
+          if (ctx.isCancelled(req.jobId)) {
+            stopped = true;
+            break;
+          }
+          const ok = batch.filter(isReadable);
+          const preds = new Map<number, EvalPrediction>();
+          if (ok.length) {
+            const feeds = { [input.name]: feed(ok.map((p) => p.x), req.preset, fixed) };
+            const logitsOf = (r: Record<string, { data: Float32Array }>) => (r[s.summary.outputs[0].name] ?? Object.values(r)[0]).data;
+            const q = top1(logitsOf(await s.run(feeds, { quant: true })), fixed || ok.length);
+            const f = req.float ? top1(logitsOf(await s.run(feeds)), fixed || ok.length) : null;
+            ok.forEach((p, i) => preds.set(p.id, { id: p.id, quant: q[i].top1, float: f?.[i].top1 }));
+          }
+          done += batch.length;
+          onProgress({
+            done,
+            total: req.images.length,
+            predictions: batch.map((p) => preds.get(p.id) ?? { id: p.id, quant: -1, float: req.float ? -1 : undefined, error: 'error' in p ? p.error : undefined }),
+          });
+        }
+      });
+      return { done, total: req.images.length, cancelled: stopped, ms: performance.now() - t0 };
+    },
+
+    async webgpuFallbacks(opset) {
+      return webgpuFallbacks((await calibrated()).state, opset);
+    },
+
+    async exportModel(opset) {
+      const { session: s, state } = await calibrated();
+      const t0 = performance.now();
+      const out = exportQdq(s.model, s.graph, state, { opset });
+      const bytes = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
+      return Comlink.transfer({ bytes, fallbacks: webgpuFallbacks(state, opset), ms: performance.now() - t0 }, [bytes.buffer as ArrayBuffer]);
+    },
+  };
+}
+
+/** quantReport's weight and activation rows joined per weighted layer (its weights, and the quantizer on its input). */
+const stats = (r: LayerRow | undefined): QuantStats | null => (r ? { bits: r.bits, min: r.min, max: r.max, scale: r.scale, sqnrDb: r.sqnrDb } : null);
+
+async function layerRows(session: Session, state: QuantState, sample: HostTensor): Promise<QuantLayerRow[]> {
+  const report = await quantReport(session, state, sample);
+  const weights = new Map(report.filter((r) => r.kind === 'weight').map((r) => [r.name, r]));
+  const acts = new Map(report.filter((r) => r.kind === 'activation').map((r) => [r.name, r]));
+  const { layers, acts: sites } = place(session.graph, state.config);
+  return layers.map((l, index) => {
+    const name = layerName(l.node);
+    const site = sites.find((a) => a.consumers.includes(name));
+    return {
+      index,
+      name,
+      opType: l.node.opType,
+      weight: stats(weights.get(name)),
+      actTensor: site?.tensor ?? null,
+      act: stats(site ? acts.get(site.tensor) : undefined),
+    };
+  });
+}
