@@ -4,6 +4,8 @@ import type { AppContext, StudioState } from './store';
 import { addFiles, clearImages, type PickedFile } from './jobs/images';
 import { loadDemo, loadModel } from './jobs/load';
 import { cancelRun, runInference } from './jobs/run-inference';
+import { quantCommands } from './quant-commands';
+import { anyJobRunning } from './quant-selectors';
 
 export interface Command<A extends unknown[] = []> {
   name: string;
@@ -52,7 +54,7 @@ export const commands = {
     label: 'Run',
     shortcut: 'Ctrl+Enter',
     keyTest: (e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey),
-    enabled: (s) => s.model !== null && s.preset !== null && s.images.length > 0 && !running(s) && !busy(s),
+    enabled: (s) => s.model !== null && s.preset !== null && s.images.length > 0 && !anyJobRunning(s) && !busy(s),
     perform: (ctx) => runInference(ctx),
   } satisfies Command,
 
@@ -71,6 +73,8 @@ export const commands = {
     enabled: (s) => s.errors.length > 0,
     perform: (ctx) => ctx.store.getState().dismissAllErrors(),
   } satisfies Command,
+
+  ...quantCommands,
 };
 
 export type CommandName = keyof typeof commands;

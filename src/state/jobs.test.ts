@@ -1,58 +1,14 @@
 // The store's jobs and commands without React or a GPU: a fake engine stands in for the worker,
 // so loading, labelling, running with progress, cancelling and error handling are checked here.
 import { describe, expect, it } from 'vitest';
-import { StudioError } from '../engine/errors';
-import type { ModelSummary } from '../engine/types';
-import type { ClassifyProgress, ClassifyRequest, EngineClient } from '../worker/api';
 import { commands } from './commands';
+import { fakeEngine, type FakeEngine } from './fake-engine';
 import { selectStats } from './inference-slice';
 import { createStudioStore, type AppContext } from './store';
 
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
-function summary(fileName: string): ModelSummary {
-  return {
-    fileName,
-    producer: 'test',
-    opsets: { 'ai.onnx': 13 },
-    inputs: [{ name: 'input', shape: ['N', 3, 32, 32], dtype: 'float32' }],
-    outputs: [{ name: 'logits', shape: ['N', 10], dtype: 'float32' }],
-    opCounts: { Conv: 1 },
-    preparedOpCounts: { Conv: 1 },
-    paramCount: 10,
-    weightedLayers: [],
-  };
-}
-
-/** A fake worker: "predicts" class (id mod 10), one batch per microtask, honouring cancel. */
-function fakeEngine(): EngineClient & { requests: ClassifyRequest[] } {
-  const cancelled = new Set<number>();
-  const requests: ClassifyRequest[] = [];
-  return {
-    requests,
-    device: async () => ({ ok: true, adapter: 'fake', fallback: false, features: [] }),
-    loadModel: async (file, name) => {
-      const text = await file.text();
-      if (!text.startsWith('onnx')) throw new StudioError('not-onnx', `${name} is not an ONNX model`, name);
-      return summary(name);
-    },
-    classify: async (req, onProgress: (p: ClassifyProgress) => void) => {
-      requests.push(req);
-      let done = 0;
-      for (let i = 0; i < req.images.length; i += req.batchSize) {
-        if (cancelled.has(req.jobId)) return { done, total: req.images.length, cancelled: true, ms: 1 };
-        await new Promise((r) => setTimeout(r, 1));
-        const batch = req.images.slice(i, i + req.batchSize);
-        done += batch.length;
-        onProgress({ done, total: req.images.length, predictions: batch.map((im) => (im.name.includes('bad') ? { id: im.id, top1: -1, prob: 0, error: { code: 'bad-image', message: `${im.name} is damaged` } } : { id: im.id, top1: Number(im.name.slice(0, 4)) % 10, prob: 0.9 })) });
-      }
-      return { done, total: req.images.length, cancelled: false, ms: 1 };
-    },
-    cancel: async (jobId) => void cancelled.add(jobId),
-  };
-}
-
-function setup(): AppContext & { engine: ReturnType<typeof fakeEngine> } {
+function setup(): AppContext & { engine: FakeEngine } {
   return { store: createStudioStore(), engine: fakeEngine() };
 }
 

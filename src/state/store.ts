@@ -5,15 +5,19 @@ import type { EngineClient } from '../worker/api';
 import { createImagesSlice, type ImagesSlice } from './images-slice';
 import { createInferenceSlice, type InferenceSlice } from './inference-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
+import { createQuantConfigSlice, type QuantConfigSlice } from './quant-config-slice';
+import { createQuantResultsSlice, type QuantResultsSlice } from './quant-results-slice';
 import { createDeviceSlice, createErrorsSlice, type DeviceSlice, type ErrorsSlice } from './status-slice';
 
-export type StudioState = DeviceSlice & ModelSlice & ImagesSlice & InferenceSlice & ErrorsSlice;
+export type StudioState = DeviceSlice & ModelSlice & ImagesSlice & InferenceSlice & QuantConfigSlice & QuantResultsSlice & ErrorsSlice;
 export type StudioStore = StoreApi<StudioState>;
 export type SliceCreator<T> = StateCreator<StudioState, [], [], T>;
 
 export interface AppContext {
   store: StudioStore;
   engine: EngineClient;
+  /** Hand a file to the user (the page: a download; tests: a recorder). */
+  save?: (blob: Blob, fileName: string) => void;
 }
 
 export function createStudioStore(): StudioStore {
@@ -22,6 +26,8 @@ export function createStudioStore(): StudioStore {
     ...createModelSlice(...a),
     ...createImagesSlice(...a),
     ...createInferenceSlice(...a),
+    ...createQuantConfigSlice(...a),
+    ...createQuantResultsSlice(...a),
     ...createErrorsSlice(...a),
   }));
 }

@@ -4,6 +4,7 @@ import { resolveLabels, basename } from '../../data/labels';
 import { StudioError } from '../../engine/errors';
 import type { AppContext } from '../store';
 import { newImageId, type ImageItem } from '../images-slice';
+import { cancelJob } from './job-control';
 import { loadModel } from './load';
 import { cancelRun } from './run-inference';
 
@@ -16,6 +17,24 @@ export interface PickedFile {
 const IMAGE = /\.(png|jpe?g|webp|bmp|gif)$/i;
 const LABELS = /\.(txt|csv|json)$/i;
 const MODEL = /\.onnx$/i;
+const ZIP = /\.zip$/i;
+
+/** Replace each .zip among the files by the files it holds (unpacked in the worker); a bad archive is reported and skipped. */
+export async function expandZips(ctx: AppContext, files: PickedFile[]): Promise<PickedFile[]> {
+  const out: PickedFile[] = [];
+  for (const f of files) {
+    if (!ZIP.test(basename(f.path))) {
+      out.push(f);
+      continue;
+    }
+    try {
+      for (const u of await ctx.engine.unzip(f.file, basename(f.path))) out.push({ file: u.blob, path: u.path });
+    } catch (e) {
+      ctx.store.getState().pushError(`Could not open ${basename(f.path)}`, e);
+    }
+  }
+  return out;
+}
 
 /** Sort picked files into images, at most one labels file and at most one model. */
 export function classifyFiles(files: PickedFile[]): { images: PickedFile[]; labels?: PickedFile; model?: PickedFile; ignored: string[] } {
@@ -36,17 +55,21 @@ export function classifyFiles(files: PickedFile[]): { images: PickedFile[]; labe
 }
 
 /** Files from the chooser or a drop: a model is loaded, images replace the current set. */
-export async function addFiles(ctx: AppContext, files: PickedFile[]): Promise<void> {
+export async function addFiles(ctx: AppContext, picked: PickedFile[]): Promise<void> {
+  const files = await expandZips(ctx, picked);
+  if (!files.length) return;
   const { images, labels, model, ignored } = classifyFiles(files);
   const st = ctx.store.getState();
   if (ignored.length && !images.length && !model && !labels) {
-    st.pushError('Nothing to open', new StudioError('bad-input', `${ignored.slice(0, 3).join(', ')}${ignored.length > 3 ? ', …' : ''}: not an .onnx model, an image (PNG, JPEG, WebP, BMP, GIF) or a labels file (.txt, .csv, .json).`));
+    st.pushError('Nothing to open', new StudioError('bad-input', `${ignored.slice(0, 3).join(', ')}${ignored.length > 3 ? ', …' : ''}: not an .onnx model, an image (PNG, JPEG, WebP, BMP, GIF), a .zip of images or a labels file (.txt, .csv, .json).`));
     return;
   }
   if (model) await loadModel(ctx, model.file, basename(model.path));
   if (labels) st.setLabelsFile({ name: basename(labels.path), text: await labels.file.text() });
   if (images.length) {
     if (ctx.store.getState().run.status === 'running') await cancelRun(ctx, true);
+    await cancelJob(ctx, 'eval', true);
+    await cancelJob(ctx, 'verify', true);
     if (!labels) st.setLabelsFile(null);
     setImageBlobs(
       ctx,

@@ -6,15 +6,18 @@ import { StudioError } from '../../engine/errors';
 import type { ModelSummary } from '../../engine/types';
 import type { AppContext } from '../store';
 import { relabel, setImageBlobs } from './images';
+import { cancelQuantJobs } from './job-control';
 import { cancelRun, runInference } from './run-inference';
 
 export async function loadModel(ctx: AppContext, file: Blob, name: string): Promise<boolean> {
   const { store, engine } = ctx;
   if (store.getState().run.status === 'running') await cancelRun(ctx, true);
+  await cancelQuantJobs(ctx);
   store.getState().setModelLoading(name);
   try {
     const summary = await engine.loadModel(file, name);
     store.getState().setModel(summary, file.size, guessPreset(ctx, summary));
+    store.getState().resetQuantResults(); // they belong to the previous model
     relabel(ctx);
     return true;
   } catch (e) {

@@ -2,8 +2,8 @@
 // cancellation; per-image decode failures are collected into one error at the end.
 import { StudioError } from '../../engine/errors';
 import type { AppContext } from '../store';
+import { newJobId } from './job-control';
 
-let lastJob = 0;
 let current: Promise<void> | null = null;
 
 export function runInference(ctx: AppContext): Promise<void> {
@@ -23,7 +23,7 @@ async function doRun(ctx: AppContext): Promise<void> {
     st.pushError('Cannot run yet', new StudioError('bad-input', `Load ${what} first (use the buttons at the top, drop files on the page, or try the demo).`));
     return;
   }
-  const jobId = ++lastJob;
+  const jobId = newJobId();
   const images = st.images;
   st.startRun(jobId, images.length);
   try {

@@ -1,0 +1,106 @@
+// A fake worker for the store's tests (no GPU, no React): it "predicts" class (NNNN mod 10) from
+// NNNN_class.png names, one batch per timer tick, honours cancel, and quantizes three layers.
+import { StudioError } from '../engine/errors';
+import type { ModelSummary } from '../engine/types';
+import type { ClassifyProgress, ClassifyRequest, EngineClient, ImageJob } from '../worker/api';
+import type { CalibrateRequest, QuantLayerPlan, QuantLayerRow } from '../worker/quant-api';
+
+export function fakeSummary(fileName: string): ModelSummary {
+  return {
+    fileName,
+    producer: 'test',
+    opsets: { 'ai.onnx': 13 },
+    inputs: [{ name: 'input', shape: ['N', 3, 32, 32], dtype: 'float32' }],
+    outputs: [{ name: 'logits', shape: ['N', 10], dtype: 'float32' }],
+    opCounts: { Conv: 1 },
+    preparedOpCounts: { Conv: 1 },
+    paramCount: 10,
+    weightedLayers: [],
+  };
+}
+
+export interface FakeEngine extends EngineClient {
+  requests: ClassifyRequest[];
+  calibrations: CalibrateRequest[];
+  exports: number[];
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 1));
+const guess = (im: ImageJob) => Number(im.name.slice(0, 4)) % 10;
+const bad = (im: ImageJob) => im.name.includes('bad');
+
+/** Batches of `size` over `images`, one per tick, stopping when `cancelled()`; returns the count done. */
+async function batches(images: ImageJob[], size: number, cancelled: () => boolean, each: (batch: ImageJob[], done: number) => void) {
+  let done = 0;
+  for (let i = 0; i < images.length; i += size) {
+    if (cancelled()) return { done, total: images.length, cancelled: true, ms: 1 };
+    await tick();
+    const batch = images.slice(i, i + size);
+    done += batch.length;
+    each(batch, done);
+  }
+  return { done, total: images.length, cancelled: false, ms: 1 };
+}
+
+export function fakeEngine(): FakeEngine {
+  const cancelled = new Set<number>();
+  const requests: ClassifyRequest[] = [];
+  const calibrations: CalibrateRequest[] = [];
+  const exports: number[] = [];
+  const LAYERS = ['conv1', 'conv2', 'fc'];
+  return {
+    requests,
+    calibrations,
+    exports,
+    device: async () => ({ ok: true, adapter: 'fake', fallback: false, features: [] }),
+    loadModel: async (file, name) => {
+      const text = await file.text();
+      if (!text.startsWith('onnx')) throw new StudioError('not-onnx', `${name} is not an ONNX model`, name);
+      return fakeSummary(name);
+    },
+    classify: async (req, onProgress: (p: ClassifyProgress) => void) => {
+      requests.push(req);
+      return batches(req.images, req.batchSize, () => cancelled.has(req.jobId), (batch, done) =>
+        onProgress({ done, total: req.images.length, predictions: batch.map((im) => (bad(im) ? { id: im.id, top1: -1, prob: 0, error: { code: 'bad-image', message: `${im.name} is damaged` } } : { id: im.id, top1: guess(im), prob: 0.9 })) }),
+      );
+    },
+    cancel: async (jobId) => void cancelled.add(jobId),
+    planQuant: async (c) =>
+      LAYERS.map((name, i): QuantLayerPlan => {
+        const o = c.overrides[name] ?? {};
+        const edge = c.firstLast8bit && (i === 0 || i === LAYERS.length - 1);
+        return { name, opType: i < 2 ? 'Conv' : 'Gemm', dims: [4, 4], wBits: o.float ? null : (o.wBits ?? (edge ? 8 : c.wBits)), aBits: i === 0 || o.float ? null : c.firstLast8bit && i === 2 ? 8 : c.aBits, first: i === 0, last: i === 2 };
+      }),
+    calibrate: async (req, onProgress) => {
+      calibrations.push(req);
+      const failed = req.images.filter(bad).map((im) => ({ name: im.name, message: `${im.name} is damaged` }));
+      const r = await batches(req.images, req.batchSize, () => cancelled.has(req.jobId), (_, done) => onProgress({ phase: 'activations', done, total: req.images.length }));
+      const stats = (bits: number, sqnrDb: number) => ({ bits, min: -1, max: 1, scale: 2 / (2 ** bits - 1), sqnrDb });
+      const rows: QuantLayerRow[] = LAYERS.map((name, index) => ({ index, name, opType: 'Conv', weight: stats(req.config.wBits, 30 - 5 * index), actTensor: index ? `${name}_in` : null, act: index ? stats(req.config.aBits, index === 1 ? Infinity : 12) : null }));
+      return { cancelled: r.cancelled, ms: 5, images: req.images.length - failed.length, failed, rows: r.cancelled ? [] : rows };
+    },
+    evaluate: async (req, onProgress) =>
+      batches(req.images, req.batchSize, () => cancelled.has(req.jobId), (batch, done) =>
+        onProgress({
+          done,
+          total: req.images.length,
+          // the quantized model flips every image whose number is a multiple of 5
+          predictions: batch.map((im) => (bad(im) ? { id: im.id, quant: -1, float: req.float ? -1 : undefined } : { id: im.id, quant: Number(im.name.slice(0, 4)) % 5 === 0 ? (guess(im) + 1) % 10 : guess(im), float: req.float ? guess(im) : undefined })),
+        }),
+      ),
+    exportModel: async (opset) => {
+      exports.push(opset);
+      return { bytes: new TextEncoder().encode(`onnx-qdq-${opset}`), fallbacks: opset === 21 ? ['int4 DequantizeLinear runs on WASM'] : ['QuantizeLinear runs on WASM'], ms: 1 };
+    },
+    webgpuFallbacks: async (opset) => (opset === 21 ? ['int4 DequantizeLinear runs on WASM'] : ['QuantizeLinear runs on WASM']),
+    verify: async (req, onProgress) =>
+      batches(req.images, req.batchSize, () => cancelled.has(req.jobId), (batch, done) =>
+        onProgress({ done, total: req.images.length, predictions: batch.map((im) => ({ id: im.id, top1: Number(im.name.slice(0, 4)) % 5 === 0 ? (guess(im) + 1) % 10 : guess(im) })) }),
+      ),
+    unzip: async (file, name) => {
+      if (!(await file.text()).startsWith('PK')) throw new StudioError('bad-input', `${name} is not a .zip archive`, name);
+      const base = name.replace(/\.zip$/, '');
+      return ['0000_airplane.png', '0001_automobile.png', '0002_bird.png'].map((p) => ({ path: `${base}/${p}`, blob: new Blob(['png']) }));
+    },
+  };
+}
