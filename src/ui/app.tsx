@@ -1,13 +1,18 @@
-// The page: toolbar, errors, then the model and preprocessing on the left and the run and its
-// results on the right; keyboard shortcuts go through the command registry.
+// The page: toolbar, errors, then model, preprocessing and quantization settings on the left, and
+// quantize → layers → evaluate → export, then float runs and results on the right.
 import { useEffect } from 'react';
 import { commandForKey } from '../state/commands';
 import { useApp } from './app-context';
 import { DropOverlay } from './drop-overlay';
 import { DeviceBanner, ErrorPanel } from './error-panel';
+import { EvaluatePanel } from './evaluate-panel';
+import { ExportPanel } from './export-panel';
 import { LayersPanel } from './layers-table';
 import { ModelPanel } from './model-panel';
 import { PreprocessPanel } from './preprocess-panel';
+import { QuantConfigPanel } from './quant-config';
+import { QuantLayersPanel } from './quant-layers';
+import { QuantPanel } from './quant-panel';
 import { ResultsPanel } from './results-grid';
 import { RunPanel } from './run-panel';
 import { Toolbar } from './toolbar';
@@ -35,9 +40,14 @@ export function App() {
         <aside className="side">
           <ModelPanel />
           <PreprocessPanel />
+          <QuantConfigPanel />
           <LayersPanel />
         </aside>
         <div className="work">
+          <QuantPanel />
+          <QuantLayersPanel />
+          <EvaluatePanel />
+          <ExportPanel />
           <RunPanel />
           <ResultsPanel />
         </div>

@@ -1,5 +1,5 @@
-// Page-wide drag-and-drop: while files are dragged over the page an overlay says what can be
-// dropped; a drop goes through the addFiles command (models load, images replace the set).
+// Page-wide drag-and-drop: an overlay says what can be dropped; a drop goes through addFiles (models
+// load, images replace the set), except on an image-set zone, which shows above it and takes its own.
 import { useEffect, useState } from 'react';
 import { commands } from '../state/commands';
 import { useApp } from './app-context';
@@ -30,6 +30,8 @@ export function DropOverlay() {
       e.preventDefault();
       depth = 0;
       setOver(false);
+      // A drop on an image-set zone (calibration, evaluation) is that zone's to handle.
+      if ((e.target as Element | null)?.closest?.('[data-drop-zone]')) return;
       const st = ctx.store.getState();
       if (!commands.addFiles.enabled(st)) return;
       droppedFiles(e.dataTransfer!).then(
@@ -53,7 +55,8 @@ export function DropOverlay() {
     <div className="drop-overlay" aria-hidden="true">
       <div className="drop-card">
         <div className="drop-title">Drop to open</div>
-        <div className="muted">an .onnx model · images · a folder of images · a labels file</div>
+        <div className="muted">an .onnx model · images · a folder or .zip of images · a labels file</div>
+        <div className="muted">on the calibration zone: calibration images</div>
       </div>
     </div>
   );

@@ -45,3 +45,27 @@ export function eta(elapsedMs: number, done: number, total: number): number {
 export function formatNumberList(xs: number[]): string {
   return xs.map((x) => String(Number(x.toFixed(4)))).join(', ');
 }
+
+/** A value in 3 significant digits, scientific when tiny or huge: 0.0123 → 0.0123, 1.2e-5 → 1.20e-5. */
+export function formatSig(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a === 0) return '0';
+  return a < 1e-3 || a >= 1e5 ? x.toExponential(2) : String(Number(x.toPrecision(3)));
+}
+
+export function formatRange(min: number, max: number): string {
+  return `[${formatSig(min)}, ${formatSig(max)}]`;
+}
+
+export const formatScale = formatSig;
+
+/** SQNR in dB, "∞ dB" when the quantizer is exact. */
+export function formatDb(db: number): string {
+  return Number.isFinite(db) ? `${db.toFixed(1)} dB` : db > 0 ? '∞ dB' : '−∞ dB';
+}
+
+/** A colour class for an SQNR: under 10 dB bad, under 20 dB weak. */
+export function sqnrClass(db: number): string {
+  return db < 10 ? 'bad' : db < 20 ? 'warn' : 'good';
+}
