@@ -123,7 +123,7 @@ describe('weight observers vs float64 reference', () => {
     const gpu = await testGpu();
     const seed = freshSeed();
     const r = rng(seed);
-    const dims = [2 + Math.floor(r() * 6), 3, 3, 3 + Math.floor(r() * 30)];
+    const dims = [2 + Math.floor(r() * 6), 3, 3, 1 + Math.floor(r() * 12)];
     const rows = perChannel ? dims[0] : 1;
     const cols = (dims[1] * dims[2] * dims[3] * dims[0]) / rows;
     // rows of different shapes, one of them one-sided (a 1-D MSE row among 2-D ones)
@@ -136,6 +136,23 @@ describe('weight observers vs float64 reference', () => {
     for (let i = 0; i < rows; i++) {
       const got1 = { scale: got.scales[i], zeroPoint: got.zeroPoints[i], min: want[i].min, max: want[i].max };
       expectRange(got1, want[i], kind, w.subarray(i * cols, (i + 1) * cols), range, `${kind} row ${i} of [${dims}] seed ${seed}`);
+    }
+  });
+
+  it('2-D MSE per channel over two row blocks (81 rows of 25600 candidates each)', async () => {
+    const gpu = await testGpu();
+    const seed = freshSeed();
+    const r = rng(seed);
+    const [rows, cols] = [90, 3];
+    const range = qrange(8, false);
+    const shapes: Shape[] = ['mixed', 'mixed', 'relu', 'mixed', 'negative', 'constant'];
+    const w = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) w.set(sample(shapes[i % shapes.length], cols, r), i * cols);
+    const got = await observeWeights(gpu, 'mse', w, [rows, cols], range, true);
+    const want = observerRef('mse', w, rows, range, refOpts(range));
+    for (let i = 0; i < rows; i++) {
+      const got1 = { scale: got.scales[i], zeroPoint: got.zeroPoints[i], min: want[i].min, max: want[i].max };
+      expectRange(got1, want[i], 'mse', w.subarray(i * cols, (i + 1) * cols), range, `row ${i} seed ${seed}`);
     }
   });
 });
