@@ -9,16 +9,26 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const SHARED = resolve(here, '../../shared');
 export const RESNET20 = join(SHARED, 'models/resnet20_cifar10.onnx');
 export const CIFAR_TEST = join(SHARED, 'data/cifar10/test');
+export const CIFAR_TRAIN = join(SHARED, 'data/cifar10/train');
 /** The bundled demo (public/demo: model, images, manifest.json), as the page serves it. */
 export const DEMO = resolve(here, '../public/demo');
 
-/** The first n CIFAR-10 test images (sorted), as absolute paths. */
-export function cifarTestImages(n: number, from = 0): string[] {
-  return readdirSync(CIFAR_TEST)
+function pngs(dir: string, n: number, from: number): string[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.png'))
     .sort()
     .slice(from, from + n)
-    .map((f) => join(CIFAR_TEST, f));
+    .map((f) => join(dir, f));
+}
+
+/** The first n CIFAR-10 test images (sorted), as absolute paths. */
+export function cifarTestImages(n: number, from = 0): string[] {
+  return pngs(CIFAR_TEST, n, from);
+}
+
+/** The first n CIFAR-10 training images (the calibration pool), as absolute paths. */
+export function cifarTrainImages(n: number, from = 0): string[] {
+  return pngs(CIFAR_TRAIN, n, from);
 }
 
 interface Fixtures {
@@ -49,6 +59,12 @@ export async function chooseFiles(
   files: string[] | { name: string; mimeType: string; buffer: Buffer }[],
 ): Promise<void> {
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: button, exact: true }).click()]);
+  await chooser.setFiles(files);
+}
+
+/** Click a chooser button inside the element with this test id (e.g. an image-set zone) and choose these files. */
+export async function chooseFilesIn(page: Page, testId: string, button: string, files: string[]): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId(testId).getByRole('button', { name: button, exact: true }).click()]);
   await chooser.setFiles(files);
 }
 
