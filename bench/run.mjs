@@ -4,7 +4,9 @@
 // run() timed with readback of the outputs) and conv GFLOP/s on ResNet-20/18 shapes. Prints markdown
 // tables and writes bench/results.json (committed: the latest figures).
 // `node bench/run.mjs --quick` is a smoke run: short budgets, results in bench/out/ only.
+// Then bench/accuracy.ts (Node, Dawn) adds the PTQ accuracy table; --no-accuracy skips it.
 /* global setTimeout, clearTimeout, window -- window: the page.evaluate callbacks run in the page */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -246,6 +248,12 @@ try {
 } finally {
   await browser?.close().catch(() => undefined);
   await vite.close();
+}
+if (!process.argv.includes('--no-accuracy')) {
+  say('accuracy table (bench/accuracy.ts, Node + Dawn) …');
+  const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+  const acc = spawnSync(tsx, ['bench/accuracy.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' });
+  if (acc.status !== 0) exitCode = 1;
 }
 process.exit(exitCode);
 

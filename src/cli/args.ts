@@ -1,21 +1,21 @@
 // Command-line parsing for the quant-studio CLI: the help text, flags of each command, and
 // UsageError (exit code 2) for unknown flags, bad values and missing files.
-import { existsSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isPresetId, PRESETS } from '../data/presets';
+import { mustExist, parseFlags, positiveInt, UsageError } from './flags';
+import { parseQuantize, QUANTIZE_HELP, type QuantizeArgs } from './quantize-args';
 
-/** A mistake in how the CLI was called: printed with a pointer to --help, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export const HELP = `quant-studio — post-training quantization on WebGPU (headless, same engine as the app)
 
 Usage:
   quant-studio eval --model M.onnx --images DIR [options]
+  quant-studio quantize --model M.onnx --calib DIR [--w 4 --a 4] --out Q.onnx [--eval DIR] [options]
 
 Commands:
   eval      top-1 accuracy and images per second of a model on a set of images
+  quantize  calibrate, quantize (round to nearest) and export a QDQ ONNX model; with --eval,
+            float, quantized and onnxruntime top-1
 
 eval options:
   --model FILE     the ONNX model (float32 image classifier, input [N, C, H, W])
@@ -31,6 +31,7 @@ eval options:
   --json           print one JSON line {model, images, top1, imagesPerSecond, adapter} last
   -h, --help       this text
 
+${QUANTIZE_HELP}
 Exit codes: 0 ok, 1 the model or images could not be used (the message says why), 2 usage.
 `;
 
@@ -44,50 +45,33 @@ export interface EvalArgs {
   json: boolean;
 }
 
-export type Command = { command: 'help'; exitCode: 0 | 2 } | { command: 'eval'; args: EvalArgs };
-
-function positiveInt(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} needs a whole number ≥ 1, got "${v}"`);
-  return n;
-}
-
-function mustExist(flag: string, path: string | undefined, kind: 'file' | 'file or folder'): string {
-  if (!path) throw new UsageError(`--${flag} is required`);
-  if (!existsSync(path)) throw new UsageError(`--${flag}: ${path} does not exist`);
-  if (kind === 'file' && statSync(path).isDirectory()) throw new UsageError(`--${flag}: ${path} is a folder, not a file`);
-  return path;
-}
+export type Command =
+  | { command: 'help'; exitCode: 0 | 2 }
+  | { command: 'eval'; args: EvalArgs }
+  | { command: 'quantize'; args: QuantizeArgs };
 
 /** Parse argv (without node and the script path); throws UsageError on any mistake. */
 export function parseCommand(argv: string[]): Command {
   const [command, ...rest] = argv;
   if (!command) return { command: 'help', exitCode: 2 };
   if (command === '-h' || command === '--help' || command === 'help') return { command: 'help', exitCode: 0 };
+  if (command === 'quantize') {
+    const args = parseQuantize(rest);
+    return args === 'help' ? { command: 'help', exitCode: 0 } : { command: 'quantize', args };
+  }
   if (command !== 'eval') {
-    throw new UsageError(command.startsWith('-') ? `a command comes first (eval), got "${command}"` : `unknown command "${command}"; the commands are: eval`);
+    throw new UsageError(command.startsWith('-') ? `a command comes first (eval, quantize), got "${command}"` : `unknown command "${command}"; the commands are: eval, quantize`);
   }
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: 'string' },
-        images: { type: 'string' },
-        preset: { type: 'string' },
-        labels: { type: 'string' },
-        batch: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
-  }
+  const values = parseFlags(rest, {
+    model: { type: 'string' },
+    images: { type: 'string' },
+    preset: { type: 'string' },
+    labels: { type: 'string' },
+    batch: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return { command: 'help', exitCode: 0 };
   const preset = values.preset as string | undefined;
   if (preset !== undefined && !isPresetId(preset)) {
@@ -96,12 +80,12 @@ export function parseCommand(argv: string[]): Command {
   return {
     command: 'eval',
     args: {
-      model: mustExist('model', values.model as string | undefined, 'file'),
-      images: mustExist('images', values.images as string | undefined, 'file or folder'),
+      model: mustExist('model', values.model, 'file'),
+      images: mustExist('images', values.images, 'file or folder'),
       preset,
-      labels: values.labels === undefined ? undefined : mustExist('labels', values.labels as string, 'file'),
-      batch: positiveInt('batch', values.batch as string | undefined),
-      limit: positiveInt('limit', values.limit as string | undefined),
+      labels: values.labels === undefined ? undefined : mustExist('labels', values.labels, 'file'),
+      batch: positiveInt('batch', values.batch),
+      limit: positiveInt('limit', values.limit),
       json: Boolean(values.json),
     },
   };

@@ -4,6 +4,10 @@ import { isStudioError } from '../engine/errors';
 import { GpuUnavailableError } from '../gpu/gpu';
 import { HELP, parseCommand, UsageError } from './args';
 import { runEval, type Output } from './eval';
+import { runQuantize } from './quantize';
+
+/** Off a terminal, progress is written as whole lines, at most one per this many ms (and the last). */
+const PROGRESS_LINE_MS = 5000;
 
 /** Run the CLI on argv (without node and the script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -24,22 +28,30 @@ export async function main(argv: string[]): Promise<number> {
   const json = cmd.args.json;
   const tty = Boolean(process.stderr.isTTY);
   let progressShown = false;
+  let lastLine = 0;
+  const line = (s: string) => {
+    if (progressShown) process.stderr.write('\r\x1b[K');
+    progressShown = false;
+    (json ? process.stderr : process.stdout).write(s + '\n');
+  };
   const out: Output = {
-    info: (line) => (json ? process.stderr : process.stdout).write(line + '\n'),
-    result: (line) => {
-      if (progressShown) process.stderr.write('\r\x1b[K');
-      progressShown = false;
-      (json ? process.stderr : process.stdout).write(line + '\n');
-    },
+    info: line,
+    result: line,
     progress: tty
-      ? (line) => {
+      ? (s) => {
           progressShown = true;
-          process.stderr.write(`\r\x1b[K${line}`);
+          process.stderr.write(`\r\x1b[K${s}`);
         }
-      : undefined,
+      : (s) => {
+          const now = Date.now();
+          const last = /^\S*\s*(\d+)\/\1\b/.test(s);
+          if (!last && now - lastLine < PROGRESS_LINE_MS) return;
+          lastLine = now;
+          process.stderr.write(s + '\n');
+        },
   };
   try {
-    const result = await runEval(cmd.args, out);
+    const result = cmd.command === 'quantize' ? await runQuantize(cmd.args, out) : await runEval(cmd.args, out);
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     return 0;
   } catch (e) {

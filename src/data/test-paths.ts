@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const sharedDir = resolve(repoRoot, '../shared');
 export const cifarTestDir = resolve(sharedDir, 'data/cifar10/test');
+export const cifarTrainDir = resolve(sharedDir, 'data/cifar10/train');
 export const cifarLabelsJson = resolve(sharedDir, 'data/cifar10/labels.json');
 export const mnistImages = resolve(sharedDir, 'data/mnist/t10k-images-idx3-ubyte.gz');
 export const mnistLabels = resolve(sharedDir, 'data/mnist/t10k-labels-idx1-ubyte.gz');

@@ -1,0 +1,139 @@
+// The post-training quantization pipeline shared by `quant-studio quantize` and the accuracy
+// bench: open a model, calibrate on images, export QDQ, top-1 of the studio and of onnxruntime.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ImageBatch, ImageSet } from '../data/image-set-node';
+import { checkPresetFits, PRESETS, presetForInputShape, type Preset } from '../data/presets';
+import { StudioError } from '../engine/errors';
+import { Session } from '../engine/session';
+import type { HostTensor, ValueSummary } from '../engine/types';
+import type { Gpu } from '../gpu/gpu';
+import { calibrate } from '../quant/calibrate';
+import { exportQdq } from '../quant/export-qdq';
+import { DEFAULT_CONFIG, type ObserverKind, type QuantConfig, type QuantState } from '../quant/types';
+import { engineTop1, onnxruntimeTop1, type ModelIo, type Top1 } from './top1';
+
+export interface PtqModel extends ModelIo {
+  session: Session;
+  name: string;
+  bytes: Uint8Array;
+  inputInfo: ValueSummary;
+  outputInfo: ValueSummary;
+  preset: Preset;
+  presetGuessed: boolean;
+}
+
+/** Load a float model and choose its preprocessing (the preset given, or one from the input shape). */
+export async function openModel(gpu: Gpu, path: string, presetId?: keyof typeof PRESETS): Promise<PtqModel> {
+  const name = basename(path);
+  const bytes = new Uint8Array(readFileSync(path));
+  const session = await Session.load(gpu, bytes, name);
+  const inputInfo = session.summary.inputs[0];
+  const outputInfo = session.summary.outputs[0];
+  if (!inputInfo || !outputInfo) throw new StudioError('bad-input', `${name} has no graph inputs or outputs to evaluate`, name);
+  const preset = presetId ? PRESETS[presetId] : presetForInputShape(inputInfo.shape);
+  checkPresetFits(preset, inputInfo.shape, inputInfo.name);
+  const fixedBatch = typeof inputInfo.shape[0] === 'number' ? inputInfo.shape[0] : undefined;
+  return { session, name, bytes, inputInfo, outputInfo, preset, presetGuessed: !presetId, input: inputInfo.name, output: outputInfo.name, fixedBatch };
+}
+
+export interface PtqOptions {
+  wBits: number;
+  aBits: number;
+  observer: ObserverKind;
+  wObserver?: ObserverKind;
+  percentile?: number;
+  perTensor?: boolean;
+  symmetric?: boolean;
+  actSymmetric?: boolean;
+  firstLast8bit?: boolean;
+  calibCount: number;
+}
+
+export function quantConfig(o: PtqOptions): QuantConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    wBits: o.wBits,
+    aBits: o.aBits,
+    wObserver: o.wObserver ?? o.observer,
+    aObserver: o.observer,
+    percentile: o.percentile ?? DEFAULT_CONFIG.percentile,
+    wGranularity: o.perTensor ? 'tensor' : 'channel',
+    wSymmetric: !!o.symmetric,
+    aSymmetric: !!o.actSymmetric,
+    firstLast8bit: o.firstLast8bit ?? true,
+    overrides: {},
+    calibCount: o.calibCount,
+  };
+}
+
+export type PtqPhase = 'calibrate' | 'float' | 'quantized' | 'onnxruntime';
+/** Progress of a phase; `detail` is e.g. "activations, pass 2" or "top-1 91.2 %". */
+export type PtqProgress = (phase: PtqPhase, done: number, total: number, detail?: string) => void;
+
+/** A fixed-size batch input gets its last batch filled up by repeating its images (ranges stay those of real data). */
+function calibFeed(b: ImageBatch, fixedBatch?: number): HostTensor {
+  const n = b.shape[0];
+  if (fixedBatch === undefined || fixedBatch === n) return { data: b.data, shape: b.shape };
+  const per = b.data.length / n;
+  const data = new Float32Array(per * fixedBatch);
+  for (let i = 0; i < fixedBatch; i++) data.set(b.data.subarray((i % n) * per, (i % n + 1) * per), i * per);
+  return { data, shape: [fixedBatch, ...b.shape.slice(1)] };
+}
+
+/** Calibrate (weights, then activation ranges streamed over the calibration images); sets the session's fake-quant graph. */
+export async function calibrateOn(m: PtqModel, config: QuantConfig, calib: ImageSet, batch: number, progress?: PtqProgress): Promise<{ state: QuantState; seconds: number }> {
+  const size = m.fixedBatch ?? batch;
+  const start = performance.now();
+  const state = await calibrate(m.session, config, {
+    batches: function* () {
+      for (const b of calib.batches(size)) yield calibFeed(b, m.fixedBatch);
+    },
+    batchCount: Math.ceil(calib.count / size),
+    onProgress: (p) => progress?.('calibrate', p.done, p.total, p.phase === 'weights' ? 'weights' : `activations${p.pass ? `, pass ${p.pass + 1}` : ''}`),
+  });
+  return { state, seconds: (performance.now() - start) / 1000 };
+}
+
+const rateDetail = (top1: number | null) => (top1 === null ? undefined : `top-1 ${(100 * top1).toFixed(2)} %`);
+
+/** Float top-1 of the engine and, with onnx, of onnxruntime on the original file. */
+export async function floatTop1(m: PtqModel, set: ImageSet, batch: number, progress?: PtqProgress, onnx = false): Promise<{ studio: Top1; onnx: Top1 | null }> {
+  const studio = await engineTop1(m.session, m, set, { batch, onProgress: (d, t, r) => progress?.('float', d, t, rateDetail(r)) });
+  const ort = onnx ? await onnxruntimeTop1(m.bytes, m, set, { batch, onProgress: (d, t, r) => progress?.('onnxruntime', d, t, rateDetail(r)) }) : null;
+  return { studio, onnx: ort };
+}
+
+export interface PtqRun {
+  calib: ImageSet;
+  /** Labelled images for the quantized (studio) and onnxruntime top-1. */
+  evalSet?: ImageSet;
+  opset: 13 | 21;
+  batch: number;
+  progress?: PtqProgress;
+  /** Called with the exported model before it is evaluated (e.g. to write it). */
+  onExported?: (bytes: Uint8Array, state: QuantState, calibSeconds: number) => void;
+}
+
+export interface PtqResult {
+  state: QuantState;
+  /** The exported QDQ model. */
+  bytes: Uint8Array;
+  calibSeconds: number;
+  quant: Top1 | null;
+  /** onnxruntime-node on `bytes`; null without evalSet or without onnxruntime-node. */
+  onnx: Top1 | null;
+  onnxMissing: boolean;
+}
+
+/** Calibrate, export the QDQ model and (with evalSet) measure its top-1 in the studio and in onnxruntime. */
+export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run: PtqRun): Promise<PtqResult> {
+  const { state, seconds } = await calibrateOn(m, config, run.calib, run.batch, run.progress);
+  const bytes = exportQdq(m.session.model, m.session.graph, state, { opset: run.opset });
+  run.onExported?.(bytes, state, seconds);
+  if (!run.evalSet) return { state, bytes, calibSeconds: seconds, quant: null, onnx: null, onnxMissing: false };
+  const p = run.progress;
+  const quant = await engineTop1(m.session, m, run.evalSet, { batch: run.batch, quant: true, onProgress: (d, t, r) => p?.('quantized', d, t, rateDetail(r)) });
+  const onnx = await onnxruntimeTop1(bytes, m, run.evalSet, { batch: run.batch, onProgress: (d, t, r) => p?.('onnxruntime', d, t, rateDetail(r)) });
+  return { state, bytes, calibSeconds: seconds, quant, onnx, onnxMissing: onnx === null };
+}

@@ -1,0 +1,117 @@
+// Flags of `quant-studio quantize`: bits, observer, granularity, policy, calibration and
+// evaluation images, output file; every mistake is a UsageError (exit code 2).
+import { resolve } from 'node:path';
+import { isPresetId, PRESETS } from '../data/presets';
+import type { ObserverKind } from '../quant/types';
+import { intIn, mustExist, oneOf, parseFlags, positiveInt, UsageError } from './flags';
+
+export const OBSERVERS: readonly ObserverKind[] = ['minmax', 'mse', 'percentile', 'entropy'];
+
+export interface QuantizeArgs {
+  model: string;
+  calib: string;
+  calibCount: number;
+  wBits: number;
+  aBits: number;
+  observer: ObserverKind;
+  /** Weight observer when it differs from --observer. */
+  wObserver?: ObserverKind;
+  percentile: number;
+  perTensor: boolean;
+  symmetric: boolean;
+  actSymmetric: boolean;
+  firstLast8bit: boolean;
+  opset: 13 | 21;
+  out: string;
+  eval?: string;
+  evalCount?: number;
+  labels?: string;
+  preset?: keyof typeof PRESETS;
+  batch?: number;
+  json: boolean;
+}
+
+export const QUANTIZE_HELP = `quantize options:
+  --model FILE        the float ONNX model (image classifier, input [N, C, H, W])
+  --calib PATH        calibration images: a folder of PNG/JPEG (sorted, recursive) or MNIST idx
+  --calib-count N     use the first N calibration images (default 256)
+  --w BITS            weight bits, 2..8 (default 8)
+  --a BITS            activation bits, 2..8 (default 8)
+  --observer KIND     ${OBSERVERS.join(' | ')} (default mse), for weights and activations
+  --w-observer KIND   a different observer for the weights
+  --percentile P      the percentile observer's percentile (default 99.99)
+  --per-tensor        one weight scale per tensor (default: per output channel)
+  --symmetric         signed symmetric weights (default: unsigned asymmetric)
+  --act-symmetric     signed symmetric activations too
+  --no-first-last-8bit  quantize the first and last layer like the others (default: 8-bit)
+  --opset 13|21       13: int8/uint8 weights; 21: int4/uint4 weights when --w ≤ 4 (default 13)
+  --out FILE          where to write the quantized QDQ model
+  --eval PATH         labelled images: float, quantized (studio) and onnxruntime top-1
+  --eval-count N      evaluate only the first N images of --eval
+  --labels FILE       labels for --eval (as for eval)
+  --preset NAME       preprocessing: ${Object.keys(PRESETS).join(' | ')} (default: from the input shape)
+  --batch N           images per run (default 32)
+  --json              end with one JSON line {model, w, a, method, observer, calibImages,
+                      top1Float, top1Quant, top1Onnx, seconds, ...}
+`;
+
+export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
+  const v = parseFlags(rest, {
+    model: { type: 'string' },
+    calib: { type: 'string' },
+    'calib-count': { type: 'string' },
+    w: { type: 'string' },
+    a: { type: 'string' },
+    observer: { type: 'string' },
+    'w-observer': { type: 'string' },
+    percentile: { type: 'string' },
+    'per-tensor': { type: 'boolean', default: false },
+    symmetric: { type: 'boolean', default: false },
+    'act-symmetric': { type: 'boolean', default: false },
+    'no-first-last-8bit': { type: 'boolean', default: false },
+    opset: { type: 'string' },
+    out: { type: 'string' },
+    eval: { type: 'string' },
+    'eval-count': { type: 'string' },
+    labels: { type: 'string' },
+    preset: { type: 'string' },
+    batch: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (v.help) return 'help';
+  const preset = v.preset as string | undefined;
+  if (preset !== undefined && !isPresetId(preset)) throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${preset}"`);
+  const model = mustExist('model', v.model, 'file');
+  const out = v.out;
+  if (typeof out !== 'string' || !out) throw new UsageError('--out is required: the file to write the quantized model to (e.g. --out model.w4a4.onnx)');
+  if (resolve(out) === resolve(model)) throw new UsageError(`--out ${out} is the input model; choose another file name`);
+  const percentile = v.percentile === undefined ? 99.99 : Number(v.percentile);
+  if (!(percentile > 50 && percentile <= 100)) throw new UsageError(`--percentile must be a number in (50, 100], got "${v.percentile}"`);
+  const observer = oneOf('observer', v.observer, OBSERVERS, 'mse');
+  if (v.eval === undefined && (v['eval-count'] !== undefined || v.labels !== undefined)) {
+    throw new UsageError(`--${v.labels !== undefined ? 'labels' : 'eval-count'} applies to --eval images; give --eval PATH too`);
+  }
+  return {
+    model,
+    calib: mustExist('calib', v.calib, 'file or folder'),
+    calibCount: positiveInt('calib-count', v['calib-count']) ?? 256,
+    wBits: intIn('w', v.w, 2, 8, 8),
+    aBits: intIn('a', v.a, 2, 8, 8),
+    observer,
+    wObserver: v['w-observer'] === undefined ? undefined : oneOf('w-observer', v['w-observer'], OBSERVERS, observer),
+    percentile,
+    perTensor: Boolean(v['per-tensor']),
+    symmetric: Boolean(v.symmetric),
+    actSymmetric: Boolean(v['act-symmetric']),
+    firstLast8bit: !v['no-first-last-8bit'],
+    opset: Number(oneOf('opset', v.opset, ['13', '21'], '13')) as 13 | 21,
+    out,
+    eval: v.eval === undefined ? undefined : mustExist('eval', v.eval, 'file or folder'),
+    evalCount: positiveInt('eval-count', v['eval-count']),
+    labels: v.labels === undefined ? undefined : mustExist('labels', v.labels, 'file'),
+    preset,
+    batch: positiveInt('batch', v.batch),
+    json: Boolean(v.json),
+  };
+}

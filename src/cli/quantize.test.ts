@@ -1,0 +1,108 @@
+// `quant-studio quantize` end to end on ResNet-20 (32 CIFAR-10 calibration images, 100 test
+// images): the JSON line, onnxruntime on the written file vs the studio, and bad input.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cifarTestDir, cifarTrainDir, repoRoot, resnet20, sharedMissing } from '../data/test-paths';
+import { parseCommand } from './args';
+
+const bin = resolve(repoRoot, 'bin/quant-studio.mjs');
+const tmp = mkdtempSync(join(tmpdir(), 'qs-quantize-'));
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 280_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectUserError(r: { code: number | null; stderr: string }, code: number, what: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stderr).toMatch(/^error: /m);
+  expect(r.stderr).toMatch(what);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('quantize flags', () => {
+  const base = ['quantize', '--model', bin, '--calib', repoRoot, '--out', join(tmp, 'q.onnx')];
+
+  it('reads bits, observer, policy and defaults', () => {
+    const cmd = parseCommand([...base, '--w', '4', '--a', '6', '--observer', 'minmax', '--opset', '21', '--per-tensor', '--no-first-last-8bit', '--calib-count', '64']);
+    expect(cmd.command).toBe('quantize');
+    if (cmd.command !== 'quantize') return;
+    expect(cmd.args).toMatchObject({ wBits: 4, aBits: 6, observer: 'minmax', opset: 21, perTensor: true, firstLast8bit: false, calibCount: 64, symmetric: false, json: false });
+    const d = parseCommand(base);
+    expect(d.command === 'quantize' && d.args).toMatchObject({ wBits: 8, aBits: 8, observer: 'mse', opset: 13, calibCount: 256, firstLast8bit: true });
+    expect(parseCommand(['quantize', '--help'])).toEqual({ command: 'help', exitCode: 0 });
+  });
+
+  it('rejects bad values with usage errors', () => {
+    expect(() => parseCommand([...base, '--w', '9'])).toThrow(/--w must be a whole number from 2 to 8, got "9"/);
+    expect(() => parseCommand([...base, '--a', '1'])).toThrow(/--a must be a whole number from 2 to 8/);
+    expect(() => parseCommand([...base, '--w', '4.5'])).toThrow(/--w must be a whole number/);
+    expect(() => parseCommand([...base, '--observer', 'kl'])).toThrow(/--observer must be one of minmax, mse, percentile, entropy/);
+    expect(() => parseCommand([...base, '--opset', '17'])).toThrow(/--opset must be one of 13, 21/);
+    expect(() => parseCommand([...base, '--calib-count', '0'])).toThrow(/--calib-count needs a whole number/);
+    expect(() => parseCommand([...base, '--eval-count', '10'])).toThrow(/give --eval PATH too/);
+    expect(() => parseCommand(['quantize', '--model', bin, '--calib', repoRoot])).toThrow(/--out is required/);
+    expect(() => parseCommand(['quantize', '--model', bin, '--calib', repoRoot, '--out', bin])).toThrow(/is the input model/);
+    expect(() => parseCommand(['quantize', '--model', bin, '--out', 'q.onnx'])).toThrow(/--calib is required/);
+    expect(() => parseCommand(['quantize', '--model', bin, '--calib', join(tmp, 'nope'), '--out', 'q.onnx'])).toThrow(/--calib: .*nope does not exist/);
+  });
+});
+
+describe.skipIf(sharedMissing)(`quant-studio quantize ${sharedMissing}`, () => {
+  beforeAll(() => {
+    const r = cli('--help'); // builds dist-cli when needed
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/quant-studio quantize --model M.onnx --calib DIR/);
+  });
+
+  it('quantizes ResNet-20 W8A8 (MinMax), writes the QDQ model and ends with one JSON line', () => {
+    const out = join(tmp, 'resnet20.w8a8.onnx');
+    const r = cli('quantize', '--model', resnet20, '--calib', cifarTrainDir, '--calib-count', '32', '--w', '8', '--a', '8', '--observer', 'minmax', '--out', out, '--eval', cifarTestDir, '--eval-count', '100', '--batch', '50', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const j = JSON.parse(lines[0]) as Record<string, number | string | null>;
+    expect(j).toMatchObject({ model: 'resnet20_cifar10.onnx', w: 8, a: 8, method: 'nearest', observer: 'minmax', calibImages: 32, evalImages: 100, opset: 13, out });
+    for (const k of ['top1Float', 'top1Quant', 'top1Onnx', 'seconds']) expect(typeof j[k], k).toBe('number');
+    const [float, quant, onnx] = [j.top1Float, j.top1Quant, j.top1Onnx] as number[];
+    expect(Math.abs(onnx - quant)).toBeLessThanOrEqual(1 / 100 + 1e-9);
+    expect(Math.abs(quant - float)).toBeLessThanOrEqual(0.02 + 1e-9);
+    expect(float).toBeGreaterThan(0.85);
+    expect(readFileSync(out).subarray(0, 64).length).toBe(64);
+    // progress lines (phase, done/total) and the report go to stderr under --json
+    expect(r.stderr).toMatch(/^calibrate\s+\d+\/\d+/m);
+    expect(r.stderr).toMatch(/^onnxruntime\s+top-1 .* agrees with the studio on \d+\/100/m);
+  });
+
+  it('writes a W4A4 opset-21 model without --eval and reports in text', () => {
+    const out = join(tmp, 'sub', 'resnet20.w4a4.onnx');
+    const r = cli('quantize', '--model', resnet20, '--calib', cifarTrainDir, '--calib-count', '8', '--w', '4', '--a', '4', '--observer', 'minmax', '--opset', '21', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^quantize\s+W4A4, round to nearest/m);
+    expect(r.stdout).toMatch(/^calibration\s+8 images from/m);
+    expect(r.stdout).toMatch(/^wrote\s+.*resnet20\.w4a4\.onnx \(QDQ, opset 21, \d+ KiB\)/m);
+    expect(r.stdout).toMatch(/int4\/uint4 weights\) run on WASM/);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('rejects --w 9 and a missing calibration folder with exit code 2', () => {
+    expectUserError(cli('quantize', '--model', resnet20, '--calib', cifarTrainDir, '--w', '9', '--out', join(tmp, 'x.onnx')), 2, /--w must be a whole number from 2 to 8/);
+    expectUserError(cli('quantize', '--model', resnet20, '--calib', join(tmp, 'missing'), '--out', join(tmp, 'x.onnx')), 2, /--calib: .*missing does not exist/);
+  });
+
+  it('says when the calibration folder holds no images, or a corrupt one (exit code 1)', () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty, { recursive: true });
+    writeFileSync(join(empty, 'notes.txt'), 'no images here\n');
+    expectUserError(cli('quantize', '--model', resnet20, '--calib', empty, '--out', join(tmp, 'x.onnx')), 1, /empty holds no \.png, \.jpg or \.jpeg images/);
+    const bad = join(tmp, 'bad');
+    mkdirSync(bad, { recursive: true });
+    copyFileSync(join(cifarTestDir, '0000_cat.png'), join(bad, '0000_cat.png'));
+    writeFileSync(join(bad, '0001_ship.png'), 'not a png');
+    expectUserError(cli('quantize', '--model', resnet20, '--calib', bad, '--observer', 'minmax', '--out', join(tmp, 'y.onnx')), 1, /0001_ship.png is not a PNG or JPEG image/);
+    expect(existsSync(join(tmp, 'y.onnx'))).toBe(false);
+  });
+});
