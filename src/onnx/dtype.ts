@@ -111,7 +111,8 @@ export function makeTensor(name: string, dataType: number, dims: number[], value
       case DT.UINT8: dv.setUint8(i, v); break;
       case DT.BOOL: dv.setUint8(i, v ? 1 : 0); break;
       case DT.INT4: case DT.UINT4: raw[i >> 1] |= (v & 15) << ((i & 1) * 4); break;
-      default: dv.setUint16(i * 2, f32ToF16(v), true);
+      case DT.FLOAT16: dv.setUint16(i * 2, f32ToF16(v), true); break;
+      default: raw[i] = v; // 8-bit float formats: the values are their bit patterns
     }
   }
   return { name, dataType, dims: [...dims], raw };

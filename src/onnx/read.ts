@@ -10,6 +10,8 @@ export const num = (v: Int64): number => (v == null ? 0 : typeof v === 'number' 
 
 const utf8 = new TextDecoder();
 const AT = onnx.AttributeProto.AttributeType;
+/** uint4, int4, float4e2m1, uint2, int2. */
+const SUB_BYTE = new Set([21, 22, 23, 25, 26]);
 
 /** Parse an .onnx file. `bytes` must stay alive: initializers are views into it. */
 export function readModel(input: Uint8Array, fileName = 'model.onnx'): Model {
@@ -83,6 +85,10 @@ export function readTensor(t: onnx.ITensorProto, fileName = ''): Tensor {
   else if (t.uint64Data?.length) values = t.uint64Data.map(num);
   else if (t.int32Data?.length) {
     values = t.int32Data;
+    if (SUB_BYTE.has(dataType)) {
+      // 4- and 2-bit types travel packed, one byte per int32_data entry.
+      return { name, dataType, dims, raw: Uint8Array.from(t.int32Data), docString };
+    }
     if (dataType === DT.FLOAT16 || dataType === DT.BFLOAT16) {
       // 16-bit floats travel as their bit patterns in int32_data.
       const raw = new Uint8Array(n * 2);

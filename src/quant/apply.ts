@@ -4,7 +4,7 @@
 import type { Graph, Node } from '../graph/ir';
 import { DT, makeTensor } from '../onnx/dtype';
 import { QS_DOMAIN } from '../engine/ops/quant';
-import { roundHalfEven, type QRange, type QuantState, type WeightQuant } from './types';
+import { roundHalfEven, type BiasQuant, type QRange, type QuantState, type WeightQuant } from './types';
 
 /** Channel index of element i of a tensor with these dims, for per-axis parameters. */
 function channelOf(dims: number[], axis: number): (i: number) => number {
@@ -34,6 +34,20 @@ export function dequantize(w: WeightQuant): Float32Array {
   return out;
 }
 
+const INT32_MAX = 2147483647;
+
+/** int32 bias codes round(b / (s_x·s_w[c])), half to even, saturated. */
+export function quantizeBias(node: string, bias: string, b: ArrayLike<number>, inputScale: number, weightScales: ArrayLike<number>): BiasQuant {
+  const scales = Float32Array.from(b, (_, c) => inputScale * weightScales[weightScales.length === 1 ? 0 : c]);
+  const codes = Int32Array.from(b, (v, c) => Math.min(Math.max(roundHalfEven(v / scales[c]), -INT32_MAX - 1), INT32_MAX));
+  return { node, bias, scales, codes };
+}
+
+/** float(code)·s in float32, as DequantizeLinear computes for int32. */
+export function dequantizeBias(b: BiasQuant): Float32Array {
+  return Float32Array.from(b.codes, (q, c) => Math.fround(q) * b.scales[c]);
+}
+
 /** The prepared graph with dequantized weights and a FakeQuant node on every quantized activation. */
 export function quantizedGraph(g: Graph, state: QuantState): Graph {
   const initializers = new Map(g.initializers);
@@ -43,12 +57,20 @@ export function quantizedGraph(g: Graph, state: QuantState): Graph {
     initializers.set(name, makeTensor(name, DT.FLOAT, w.dims, dequantize(w)));
     weightOf.set(w.node, name);
   }
+  const biasOf = new Map<string, string>();
+  for (const b of state.biases ?? []) {
+    const name = `${b.bias}::fq`;
+    initializers.set(name, makeTensor(name, DT.FLOAT, [b.codes.length], dequantizeBias(b)));
+    biasOf.set(b.node, name);
+  }
   const actOf = new Map(state.acts.map((a) => [a.tensor, `${a.tensor}::fq`]));
   const nodes: Node[] = [];
   for (const n of g.nodes) {
     const inputs = n.inputs.map((i) => actOf.get(i) ?? i);
     const w = weightOf.get(n.name || n.outputs[0]);
     if (w) inputs[1] = w;
+    const b = biasOf.get(n.name || n.outputs[0]);
+    if (b) inputs[2] = b;
     nodes.push({ ...n, inputs });
     for (const o of n.outputs) {
       const a = state.acts.find((x) => x.tensor === o);

@@ -8,7 +8,7 @@ import { tensorFloat32 } from '../onnx/dtype';
 import { transposeRef } from '../ref/transpose';
 import { createActObserver, observeWeights } from './observers';
 import { layerName, place, type Placement, type WeightedLayer } from './placement';
-import { quantizeCodes, quantizedGraph } from './apply';
+import { quantizeBias, quantizeCodes, quantizedGraph } from './apply';
 import { qrange, type ActQuant, type QuantConfig, type QuantState, type WeightQuant } from './types';
 
 export interface CalibrationProgress {
@@ -81,7 +81,18 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
     const a = placement.acts[i];
     acts.push({ tensor: a.tensor, range: qrange(a.bits, config.aSymmetric), scale: r.scale, zeroPoint: r.zeroPoint });
   }
-  const state: QuantState = { config, weights, acts };
+  const state: QuantState = { config, weights, acts, biases: biasesOf(session, layers, weights, acts) };
   session.setQuant(quantizedGraph(session.graph, state));
   return state;
+}
+
+/** Biases of layers that read a quantized activation directly go on the int32 grid s_x·s_w. */
+function biasesOf(session: Session, layers: WeightedLayer[], weights: WeightQuant[], acts: ActQuant[]) {
+  const actScale = new Map(acts.map((a) => [a.tensor, a.scale]));
+  return layers.flatMap((l, i) => {
+    const s = actScale.get(l.node.inputs[0]);
+    const bias = l.node.inputs[2] ? session.graph.initializers.get(l.node.inputs[2]) : undefined;
+    if (s === undefined || !bias || bias.dims.length !== 1) return [];
+    return [quantizeBias(layerName(l.node), l.node.inputs[2], tensorFloat32(bias), s, weights[i].scales)];
+  });
 }

@@ -29,9 +29,9 @@ function checkInts(what: string, values: ArrayLike<number>, lo: number, hi: numb
 
 /**
  * The quantized model as .onnx bytes. `prepared` is normalizeGraph(model.graph); weight and tensor
- * names refer to it. onnxruntime runs the file exactly as the fake-quant forward with
- * graphOptimizationLevel 'disabled' or the session config session.disable_quant_qdq = '1'; its default
- * optimizer also moves float Conv/Gemm biases onto the int32 grid of step s_x·s_w (WeightBiasQuantization).
+ * names refer to it. Biases of layers with a quantized input are written as int32 codes
+ * (state.biases, the grid onnxruntime's optimizer would otherwise impose on float biases), so
+ * onnxruntime with its default options computes what the fake-quant forward computes.
  */
 export function exportQdq(model: Model, prepared: Graph, state: QuantState, opts: QdqOptions): Uint8Array {
   const from = defaultOpset(model);
@@ -70,6 +70,16 @@ export function exportQdq(model: Model, prepared: Graph, state: QuantState, opts
     const z = add(`${w.weight}_zero_point`, dt, perAxis ? [w.zeroPoints.length] : [], w.zeroPoints);
     init.delete(w.weight);
     first.push(dq(fresh(`${w.weight}_DequantizeLinear`), [q, s, z], w.weight, perAxis ? w.axis : undefined));
+  }
+
+  // int32 biases (zero point 0) → DequantizeLinear: onnxruntime then leaves them as they are
+  for (const b of state.biases ?? []) {
+    if (!init.has(b.bias)) throw new Error(`bias "${b.bias}" of node "${b.node}" is not an initializer of the prepared graph`);
+    const q = add(`${b.bias}_quantized`, DT.INT32, [b.codes.length], b.codes);
+    const s = add(`${b.bias}_scale`, DT.FLOAT, [b.scales.length], b.scales);
+    const z = add(`${b.bias}_zero_point`, DT.INT32, [b.codes.length], new Int32Array(b.codes.length));
+    init.delete(b.bias);
+    first.push(dq(fresh(`${b.bias}_DequantizeLinear`), [q, s, z], b.bias, 0));
   }
 
   const after = new Map<Node, Node[]>();

@@ -82,11 +82,25 @@ export interface ActQuant {
   zeroPoint: number;
 }
 
+/**
+ * A bias on the int32 grid of step s_x·s_w[c] (zero point 0), for layers whose input is a quantized
+ * activation: what integer kernels compute, and what onnxruntime's optimizer does to float biases
+ * after a DequantizeLinear, so the studio, the export and onnxruntime agree.
+ */
+export interface BiasQuant {
+  node: string;
+  /** Initializer name of the float bias (in the prepared graph). */
+  bias: string;
+  scales: Float32Array;
+  codes: Int32Array;
+}
+
 /** Everything export and the fake-quant forward need. */
 export interface QuantState {
   config: QuantConfig;
   weights: WeightQuant[];
   acts: ActQuant[];
+  biases?: BiasQuant[];
 }
 
 /** x̂ = (clamp(round_half_even(x/s) + z, qmin, qmax) − z)·s in float32, as QuantizeLinear→DequantizeLinear do. */
