@@ -14,24 +14,25 @@ interface Column {
   key: ColumnKey;
   label: string;
   title: string;
-  numeric: boolean;
+  /** A measured figure (right-aligned). */
+  stat?: boolean;
   value: (r: JoinedRow) => number | string | null;
 }
 
 const width = (s: QuantStats | null | undefined) => (s ? s.max - s.min : null);
 
 export const COLUMNS: Column[] = [
-  { key: 'index', label: '#', title: 'model order', numeric: true, value: (r) => r.index },
-  { key: 'name', label: 'Layer', title: 'layer name', numeric: false, value: (r) => r.plan.name },
-  { key: 'op', label: 'Op', title: 'operator', numeric: false, value: (r) => r.plan.opType },
-  { key: 'wBits', label: 'W', title: 'weight bits (float last)', numeric: true, value: (r) => r.plan.wBits ?? 32 },
-  { key: 'aBits', label: 'A', title: 'input activation bits (float last)', numeric: true, value: (r) => r.plan.aBits ?? 32 },
-  { key: 'wRange', label: 'Range', title: 'weight range width', numeric: true, value: (r) => width(r.stats?.weight) },
-  { key: 'wScale', label: 'Scale', title: 'weight scale (mean over channels)', numeric: true, value: (r) => r.stats?.weight?.scale ?? null },
-  { key: 'wSqnr', label: 'SQNR', title: 'weight SQNR (weakest first)', numeric: true, value: (r) => r.stats?.weight?.sqnrDb ?? null },
-  { key: 'aRange', label: 'Range', title: 'activation range width', numeric: true, value: (r) => width(r.stats?.act) },
-  { key: 'aScale', label: 'Scale', title: 'activation scale', numeric: true, value: (r) => r.stats?.act?.scale ?? null },
-  { key: 'aSqnr', label: 'SQNR', title: 'activation SQNR (weakest first)', numeric: true, value: (r) => r.stats?.act?.sqnrDb ?? null },
+  { key: 'index', label: '#', title: 'model order', value: (r) => r.index },
+  { key: 'name', label: 'Layer', title: 'layer name', value: (r) => r.plan.name },
+  { key: 'op', label: 'Op', title: 'operator', value: (r) => r.plan.opType },
+  { key: 'wBits', label: 'W', title: 'weight bits (float last)', value: (r) => r.plan.wBits ?? 32 },
+  { key: 'aBits', label: 'A', title: 'input activation bits (float last)', value: (r) => r.plan.aBits ?? 32 },
+  { key: 'wRange', stat: true, label: 'Range', title: 'weight range width', value: (r) => width(r.stats?.weight) },
+  { key: 'wScale', stat: true, label: 'Scale', title: 'weight scale (mean over channels)', value: (r) => r.stats?.weight?.scale ?? null },
+  { key: 'wSqnr', stat: true, label: 'SQNR', title: 'weight SQNR (weakest first)', value: (r) => r.stats?.weight?.sqnrDb ?? null },
+  { key: 'aRange', stat: true, label: 'Range', title: 'activation range width', value: (r) => width(r.stats?.act) },
+  { key: 'aScale', stat: true, label: 'Scale', title: 'activation scale', value: (r) => r.stats?.act?.scale ?? null },
+  { key: 'aSqnr', stat: true, label: 'SQNR', title: 'activation SQNR (weakest first)', value: (r) => r.stats?.act?.sqnrDb ?? null },
 ];
 
 export function sortRows(rows: JoinedRow[], key: ColumnKey, dir: 1 | -1): JoinedRow[] {
