@@ -95,6 +95,12 @@ export class Session {
       for (const b of p.buffers) b.destroy();
       this.plans.delete(key);
     }
+    // dequantized weights and biases are named "<name>::fq" in every calibration: drop the old ones
+    for (const [key, c] of this.consts) {
+      if (!key.includes('::fq')) continue;
+      c.buffer.destroy();
+      this.consts.delete(key);
+    }
     this.quantGraph = graph;
   }
 
