@@ -24,10 +24,11 @@ export interface Measurement {
   batch: number;
   warmup: number;
   iters: number;
-  /** Mean wall time of one run() including readback of the outputs. */
+  /** Median wall time of one run() including readback of the outputs (robust to a busy machine). */
   msPerBatch: number;
-  msMedian: number;
+  msMean: number;
   msMin: number;
+  /** batch / msPerBatch. */
   imagesPerSec: number;
   /** Session creation (first use of this backend only; 0 when reused). */
   loadMs: number;
@@ -141,15 +142,17 @@ async function measure(backend: Backend, batch: number, o: MeasureOptions): Prom
   }
   const sorted = [...times].sort((a, b) => a - b);
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   const m: Measurement = {
     backend,
     batch,
     warmup: Math.max(1, o.warmup),
     iters: times.length,
-    msPerBatch: mean,
-    msMedian: sorted[Math.floor(sorted.length / 2)],
+    msPerBatch: median,
+    msMean: mean,
     msMin: sorted[0],
-    imagesPerSec: (batch * 1000) / mean,
+    imagesPerSec: (batch * 1000) / median,
     loadMs,
     firstRunMs,
     logits,

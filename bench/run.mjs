@@ -17,6 +17,7 @@ import { chromium } from '@playwright/test';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const started = Date.now();
+const loadStart = os.loadavg()[0];
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 const say = (s) => console.error(`[bench ${elapsed()}] ${s}`);
 
@@ -220,12 +221,13 @@ try {
       browser: `${launchOptions.executablePath} ${browser.version()}`,
       hardwareConcurrency: pi.hardwareConcurrency,
       crossOriginIsolated: pi.crossOriginIsolated,
+      loadAvg1mAtStart: Number(loadStart.toFixed(2)),
       loadAvg1mAtEnd: Number(loadEnd[0].toFixed(2)),
     },
     model: path.relative(repoRoot, modelPath),
     ort: { version: pi.ortVersion, wasmThreads: ortInfo.wasmThreads ?? 'default' },
     method:
-      'Same page and adapter for all backends; each session created once; seeded random input [N,3,32,32]; the first run (plan/shader compilation) and further warm-up runs are not timed; each timed run() includes writing the input and reading the logits back to the CPU.',
+      'Same page and adapter for all backends; each session created once; seeded random input [N,3,32,32]; the first run (plan/shader compilation) and further warm-up runs are not timed; each timed run() includes writing the input and reading the logits back to the CPU; ms/batch is the median of the timed runs, images/s = batch / median.',
     rows,
     ratioOursOverOrtWebgpu: { batch1: ratio(1), batch32: ratio(32) },
     convIters: Object.fromEntries(CONV_VARIANTS),
@@ -240,6 +242,15 @@ try {
   mkdirSync(path.join(repoRoot, 'bench/out'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench/out/last-table.md'), table + '\n');
   const outFile = quick ? 'bench/out/results-quick.json' : 'bench/results.json';
+  if (process.argv.includes('--no-accuracy')) {
+    // Keep the accuracy table bench/accuracy.ts added to this file in an earlier run.
+    try {
+      const prev = JSON.parse(readFileSync(path.join(repoRoot, outFile), 'utf8'));
+      if (prev.accuracy) results.accuracy = prev.accuracy;
+    } catch {
+      // no earlier file
+    }
+  }
   writeFileSync(path.join(repoRoot, outFile), JSON.stringify(results, null, 2) + '\n');
   say(`wrote ${outFile} and bench/out/last-table.md`);
 } catch (e) {
@@ -263,9 +274,9 @@ function markdown(r) {
   lines.push(`## ResNet-20 (CIFAR-10) forward throughput — ${r.date.slice(0, 10)}`);
   lines.push('');
   lines.push(`Adapter: ${r.adapter.label}, isFallbackAdapter: ${r.adapter.isFallbackAdapter}; ORT's WebGPU EP got: ${r.adapter.ortWebgpuAdapter ?? 'n/a'}`);
-  lines.push(`Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.browser}; onnxruntime-web ${r.ort.version}, WASM threads: ${r.ort.wasmThreads}; 1-min load at end ${r.machine.loadAvg1mAtEnd}`);
+  lines.push(`Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.browser}; onnxruntime-web ${r.ort.version}, WASM threads: ${r.ort.wasmThreads}; 1-min load average ${r.machine.loadAvg1mAtStart} at start, ${r.machine.loadAvg1mAtEnd} at end (other processes disturb the figures when it is well above 1)`);
   lines.push('');
-  lines.push('| backend | batch | images/s | ms/batch (mean) | ms (median) | timed runs | session load ms | first run ms | max abs Δ logits vs WASM |');
+  lines.push('| backend | batch | images/s | ms/batch (median) | ms (mean) | timed runs | session load ms | first run ms | max abs Δ logits vs WASM |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of r.rows) {
     if (x.status !== 'ok') {
@@ -274,7 +285,7 @@ function markdown(r) {
     }
     const d = x.maxAbsDiffVsWasm == null ? (x.backend === 'ort-wasm' ? '(reference)' : '') : x.maxAbsDiffVsWasm.toExponential(1);
     lines.push(
-      `| ${LABEL[x.backend]} | ${x.batch} | ${f(x.imagesPerSec)} | ${f(x.msPerBatch)} | ${f(x.msMedian)} | ${x.iters} | ${x.loadMs ? f(x.loadMs, 0) : '(reused)'} | ${f(x.firstRunMs, 0)} | ${d} |`,
+      `| ${LABEL[x.backend]} | ${x.batch} | ${f(x.imagesPerSec)} | ${f(x.msPerBatch)} | ${f(x.msMean)} | ${x.iters} | ${x.loadMs ? f(x.loadMs, 0) : '(reused)'} | ${f(x.firstRunMs, 0)} | ${d} |`,
     );
   }
   lines.push('');
