@@ -37,7 +37,7 @@ export const CIFAR10_CLASSES = [
 ];
 
 export const PRESETS: Record<Exclude<PresetId, 'custom'>, Preset> = {
-  // How /work/shared/models/resnet20_cifar10.onnx was trained: RGB/255, ImageNet mean and std.
+  // How ../shared/models/resnet20_cifar10.onnx was trained: RGB/255, ImageNet mean and std.
   cifar10: {
     id: 'cifar10',
     label: 'CIFAR-10 (32×32 RGB)',
