@@ -29,7 +29,7 @@ export interface Plan {
   kept: Map<string, GpuTensor>;
 }
 
-interface GpuNode {
+export interface GpuNode {
   node: Node;
   ctx: OpCtx;
   outs: OutInfo[];
@@ -60,14 +60,13 @@ export function topoSort(nodes: Node[], ready: Set<string>): Node[] {
   return out;
 }
 
-export function buildPlan(
-  gpu: Gpu,
-  g: Graph,
-  opset: number,
-  feeds: { name: string; shape: number[]; dtype: number; values?: Float64Array }[],
-  consts: ConstCache,
-  keep: string[] = [],
-): Plan {
+/** Shape inference and constant folding of a graph for concrete feeds: the nodes left for the GPU, every value's shape. */
+export interface Analysis {
+  gpuNodes: GpuNode[];
+  values: Map<string, Value>;
+}
+
+export function analyze(g: Graph, opset: number, feeds: { name: string; shape: number[]; dtype: number; values?: Float64Array }[]): Analysis {
   const values = new Map<string, Value>();
   for (const [name, t] of g.initializers) {
     let cache: Float64Array | undefined;
@@ -89,6 +88,18 @@ export function buildPlan(
       outs.forEach((o, k) => node.outputs[k] && values.set(node.outputs[k], { name: node.outputs[k], ...o }));
     }
   }
+  return { gpuNodes, values };
+}
+
+export function buildPlan(
+  gpu: Gpu,
+  g: Graph,
+  opset: number,
+  feeds: { name: string; shape: number[]; dtype: number; values?: Float64Array }[],
+  consts: ConstCache,
+  keep: string[] = [],
+): Plan {
+  const { gpuNodes, values } = analyze(g, opset, feeds);
   fuseActivations(gpuNodes, g, values, keep);
   return lower(gpu, g, gpuNodes, values, feeds, consts, keep);
 }

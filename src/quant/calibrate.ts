@@ -86,6 +86,14 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
   return state;
 }
 
+/** Recompute the int32 biases after weights or activation scales changed (reconstruction), and set the fake-quant graph. */
+export function applyState(session: Session, state: QuantState): QuantState {
+  const layers = place(session.graph, state.config).layers.filter((l) => !l.float);
+  const next = { ...state, biases: biasesOf(session, layers, state.weights, state.acts) };
+  session.setQuant(quantizedGraph(session.graph, next));
+  return next;
+}
+
 /** Biases of layers that read a quantized activation directly go on the int32 grid s_x·s_w. */
 function biasesOf(session: Session, layers: WeightedLayer[], weights: WeightQuant[], acts: ActQuant[]) {
   const actScale = new Map(acts.map((a) => [a.tensor, a.scale]));

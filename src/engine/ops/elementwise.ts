@@ -9,7 +9,7 @@ import type { OpCtx, OpDef, OutInfo } from './op';
 const same = (c: OpCtx): OutInfo[] => [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }];
 
 /** The (a, b) parameters of each activation, from attributes or (Clip ≥ 11) constant inputs. */
-function params(op: UnaryOp, c: OpCtx): [number, number] {
+export function activationParams(op: UnaryOp, c: OpCtx): [number, number] {
   switch (op) {
     case 'LeakyRelu': return [c.float('alpha', 0.01), 0];
     case 'HardSigmoid': return [c.float('alpha', 0.2), c.float('beta', 0.5)];
@@ -27,12 +27,12 @@ function activation(op: UnaryOp): OpDef {
   return {
     infer: same,
     fold: (c) => {
-      const [a, b] = params(op, c);
+      const [a, b] = activationParams(op, c);
       return [unaryRef(op, c.in(0).values!(), a, b)];
     },
     gpu: (c, l) => {
       c.requireFloat(0);
-      const [a, b] = params(op, c);
+      const [a, b] = activationParams(op, c);
       // WGSL has no infinities in uniforms' arithmetic; clamp to the float32 range.
       const f = (v: number) => Math.max(-3.4028234663852886e38, Math.min(3.4028234663852886e38, v));
       l.emit(unary(l.gpu, op, l.input(0), l.output(0), f(a), f(b)));

@@ -1,5 +1,5 @@
 // Neural-network ops: Conv (+ fused Relu/Clip), Gemm, MatMul, pooling, Softmax, BatchNormalization.
-import { conv2d, type ConvActivation } from '../../gpu/kernels/conv2d';
+import { conv2d, type ConvActivation, type ConvParams } from '../../gpu/kernels/conv2d';
 import { gemm } from '../../gpu/kernels/gemm';
 import { matmul } from '../../gpu/kernels/matmul';
 import { pool, globalPool } from '../../gpu/kernels/pool';
@@ -26,12 +26,43 @@ function convWindow(c: OpCtx) {
   return windowOf(c, c.ints('kernel_shape') ?? w.slice(2));
 }
 
-const view = (t: GpuTensor, shape: number[]): GpuTensor => ({ buffer: t.buffer, shape });
+/**
+ * A 1-D or 2-D Conv node as the 2-D kernel runs it: input, weight and output shapes (1-D gets a unit
+ * height) and strides, pads, dilations, group.
+ */
+export function convGeometry(c: OpCtx, yShape: number[]): { xShape: number[]; wShape: number[]; yShape: number[]; params: ConvParams } {
+  const win = convWindow(c);
+  const r = win.kernel.length;
+  if (r > 2) c.unsupported(`${r}-D convolution is not supported (1-D and 2-D are)`);
+  const one = r === 1;
+  const x = c.in(0).shape;
+  const w = c.in(1).shape;
+  return {
+    xShape: one ? [x[0], x[1], 1, x[2]] : x,
+    wShape: one ? [w[0], w[1], 1, w[2]] : w,
+    yShape: one ? [yShape[0], yShape[1], 1, yShape[2]] : yShape,
+    params: {
+      strides: one ? [1, win.strides[0]] : [win.strides[0], win.strides[1]],
+      pads: one ? [0, win.pads[0], 0, win.pads[1]] : [win.pads[0], win.pads[1], win.pads[2], win.pads[3]],
+      dilations: one ? [1, win.dilations[0]] : [win.dilations[0], win.dilations[1]],
+      group: c.int('group', 1),
+    },
+  };
+}
+
+export const view = (t: GpuTensor, shape: number[]): GpuTensor => ({ buffer: t.buffer, shape });
 
 /** The activation the planner fused into this Conv (stored on the node as internal attributes). */
 function fusedActivation(c: OpCtx): ConvActivation {
   const kind = c.string('__activation', 'none') as ConvActivation['kind'];
   return { kind, min: c.float('__min', -Infinity), max: c.float('__max', Infinity) };
+}
+
+/** Window and output shape of a MaxPool/AveragePool node. */
+export function poolGeometry(c: OpCtx) {
+  const win = windowOf(c, c.ints('kernel_shape') ?? c.fail('kernel_shape is required'));
+  const shape = poolOutputShape(c.in(0).shape, win.kernel, win.strides, win.pads, win.dilations, c.int('ceil_mode', 0) === 1);
+  return { win, shape, countIncludePad: c.int('count_include_pad', 0) === 1 };
 }
 
 function poolDef(kind: 'max' | 'avg'): OpDef {
@@ -101,28 +132,10 @@ export const nnOps: Record<string, OpDef> = {
     },
     gpu: (c, l, outs) => {
       c.requireFloat(0);
-      const win = convWindow(c);
-      const r = win.kernel.length;
-      if (r > 2) c.unsupported(`${r}-D convolution is not supported (1-D and 2-D are)`);
-      const one = r === 1;
+      const g = convGeometry(c, outs[0].shape);
       const x = l.input(0);
       const w = l.input(1);
-      const xs = one ? [x.shape[0], x.shape[1], 1, x.shape[2]] : x.shape;
-      const ws = one ? [w.shape[0], w.shape[1], 1, w.shape[2]] : w.shape;
-      const y = l.output(0);
-      const [sh, sw] = one ? [1, win.strides[0]] : win.strides;
-      const [dh, dw] = one ? [1, win.dilations[0]] : win.dilations;
-      const pads: [number, number, number, number] = one ? [0, win.pads[0], 0, win.pads[1]] : [win.pads[0], win.pads[1], win.pads[2], win.pads[3]];
-      const yShape = one ? [outs[0].shape[0], outs[0].shape[1], 1, outs[0].shape[2]] : outs[0].shape;
-      l.emit(
-        conv2d(l.gpu, view(x, xs), view(w, ws), c.inputs[2] ? l.input(2) : null, view(y, yShape), {
-          strides: [sh, sw],
-          pads,
-          dilations: [dh, dw],
-          group: c.int('group', 1),
-          activation: fusedActivation(c),
-        }),
-      );
+      l.emit(conv2d(l.gpu, view(x, g.xShape), view(w, g.wShape), c.inputs[2] ? l.input(2) : null, view(l.output(0), g.yShape), { ...g.params, activation: fusedActivation(c) }));
     },
   },
   Gemm: {

@@ -1,0 +1,37 @@
+// Training-batch sampling for block reconstruction (BRECQ / QDrop), one thread per output element.
+// Sample b of the batch takes cache entry i_b = min(⌊rand01(seed, 1, iter, b) · count⌋, count − 1)
+// (with replacement, like torch.randint) and element e of it is
+//   out[b, e] = rand01(seed, 2, iter, b·size + e) < pIn ? q[i_b, e] : fp[i_b, e].
+// The batch input uses fp = xFp, q = xQ; the batch target uses fp = q = yFp with pIn = 0 (the
+// same i_b: it depends only on seed, iter and b). Streams 1 and 2 are STREAM.batch / STREAM.input
+// of src/recon/step.ts.
+// Bindings: 0 fp (read), 1 q (read), 2 out (write), 3 uniforms {n = batch·size, size, count, pIn},
+// 4 the Step uniform (shaders/lib/step.wgsl).
+//!include step
+//!include rng
+struct U { n: u32, size: u32, count: u32, pIn: f32 }
+
+@group(0) @binding(0) var<storage, read> fp: array<f32>;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> u: U;
+@group(0) @binding(4) var<uniform> st: Step;
+
+const STREAM_BATCH = 1u;
+const STREAM_INPUT = 2u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) li: u32) {
+  let i = (wid.y * nwg.x + wid.x) * 64u + li;
+  if (i >= u.n) { return; }
+  let b = i / u.size;
+  let e = i - b * u.size;
+  let pick = min(u32(floor(rand01(st.seed, STREAM_BATCH, st.iter, b) * f32(u.count))), u.count - 1u);
+  let src = pick * u.size + e;
+  var v = fp[src];
+  if (u.pIn > 0.0) {
+    if (rand01(st.seed, STREAM_INPUT, st.iter, i) < u.pIn) { v = q[src]; }
+  }
+  out[i] = v;
+}

@@ -1,0 +1,25 @@
+// Deterministic reductions without float atomics: a kernel writes one partial sum per workgroup
+// (PARTIAL_GROUP threads, at most MAX_PARTIALS workgroups, grid stride over the elements), and
+// reduceSum (./reduce-sum.ts) adds the partials in a fixed order into one value.
+import type { Gpu } from '../gpu';
+
+/** Threads per workgroup of every kernel here that writes partial sums. */
+export const PARTIAL_GROUP = 256;
+/** Most partial-sum slots (workgroups) one reduction uses; larger inputs loop (grid stride). */
+export const MAX_PARTIALS = 1024;
+
+/** Partial-sum slots (f32 words) a reducing kernel over n elements writes. */
+export function partialSlots(n: number): number {
+  return Math.max(1, Math.min(Math.ceil(n / PARTIAL_GROUP), MAX_PARTIALS));
+}
+
+const scratch = new WeakMap<Gpu, GPUBuffer>();
+/** A 16-byte storage buffer bound where a kernel's optional output is switched off. */
+export function scratchBuffer(gpu: Gpu): GPUBuffer {
+  let b = scratch.get(gpu);
+  if (!b) {
+    b = gpu.buffer('scratch', 16);
+    scratch.set(gpu, b);
+  }
+  return b;
+}

@@ -1,0 +1,54 @@
+// Typed wrappers over shaders/pool-grad.wgsl (backward of MaxPool / AveragePool, 1–3 spatial dims,
+// a gather over dx: no atomics) and shaders/globalpool-grad.wgsl (backward of GlobalMax/AveragePool).
+import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import type { PoolKind, PoolParams } from '../../ref/pool';
+import { numel } from './layout';
+
+const KINDS: Record<PoolKind, number> = { max: 0, avg: 1 };
+
+/** Spatial values as [D, H, W], leading unused dimensions filled with `fill`. */
+function dhw(values: readonly number[], fill: number): number[] {
+  return [...new Array<number>(3 - values.length).fill(fill), ...values, 0];
+}
+
+/**
+ * dx (shape of x) from dy (shape of the pool output) for pool(kind, x, y, p). x is the forward
+ * input. Max: each window's dy goes to its first largest in-bounds tap (kernel order, the forward's
+ * tie rule; windows entirely in padding give nothing); avg: dy / count, count as the forward's
+ * (countIncludePad honoured). dx is written, not accumulated.
+ */
+export function poolGrad(gpu: Gpu, kind: PoolKind, x: GpuTensor, dy: GpuTensor, dx: GpuTensor, p: PoolParams): Dispatch {
+  const r = x.shape.length - 2;
+  if (r < 1 || r > 3 || dy.shape.length !== r + 2 || p.kernel.length !== r || p.pads.length !== 2 * r) {
+    throw new Error(`poolGrad: input [${x.shape.join(', ')}] and kernel [${p.kernel.join(', ')}] need 1–3 spatial dims`);
+  }
+  if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== x.shape[1]) throw new Error('poolGrad: N and C of input and output differ');
+  if (numel(dx.shape) !== numel(x.shape)) throw new Error(`poolGrad: dx [${dx.shape.join(', ')}] is not the size of x [${x.shape.join(', ')}]`);
+  const n = numel(x.shape);
+  const label = kind === 'max' ? 'MaxPoolGrad' : 'AveragePoolGrad';
+  const ints = [
+    n, p.countIncludePad ? 1 : 0, 0, 0,
+    ...dhw(x.shape.slice(2), 1),
+    ...dhw(dy.shape.slice(2), 1),
+    ...dhw(p.kernel, 1),
+    ...dhw(p.strides, 1),
+    ...dhw(p.dilations, 1),
+    ...dhw(p.pads.slice(0, r), 0),
+    ...dhw(p.pads.slice(r), 0),
+  ];
+  const u = gpu.uniform(label, ints);
+  return gpu.dispatch('pool-grad', [x.buffer, dy.buffer, dx.buffer, u], grid(Math.ceil(n / 64)), { KIND: KINDS[kind] }, label);
+}
+
+/**
+ * dx for globalPool(kind, x, y): avg broadcasts dy / spatial; max gives dy to the first (lowest
+ * index) largest element of each (n, c) row and 0 elsewhere. One workgroup per row.
+ */
+export function globalPoolGrad(gpu: Gpu, kind: PoolKind, x: GpuTensor, dy: GpuTensor, dx: GpuTensor): Dispatch {
+  const rows = x.shape[0] * x.shape[1];
+  if (numel(dy.shape) !== rows) throw new Error(`globalPoolGrad: dy [${dy.shape.join(', ')}] should hold N·C = ${rows} values`);
+  if (numel(dx.shape) !== numel(x.shape)) throw new Error(`globalPoolGrad: dx [${dx.shape.join(', ')}] is not the size of x [${x.shape.join(', ')}]`);
+  const label = kind === 'max' ? 'GlobalMaxPoolGrad' : 'GlobalAveragePoolGrad';
+  const u = gpu.uniform(label, [rows, numel(x.shape.slice(2))]);
+  return gpu.dispatch('globalpool-grad', [x.buffer, dy.buffer, dx.buffer, u], grid(rows), { KIND: KINDS[kind] }, label);
+}

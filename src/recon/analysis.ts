@@ -1,0 +1,42 @@
+// The float graph of a session analysed at one batch size: GPU nodes in order, every value's
+// shape, which tensors are data (computed from the images) and which are folded constants.
+import type { Graph } from '../graph/ir';
+import { DT } from '../onnx/dtype';
+import { analyze, type Analysis } from '../engine/plan';
+import type { Session } from '../engine/session';
+import { place, type Placement } from '../quant/placement';
+import type { QuantConfig } from '../quant/types';
+import { partitionBlocks, type Block } from './blocks';
+
+export interface ModelAnalysis extends Analysis {
+  graph: Graph;
+  opset: number;
+  batch: number;
+  isData(t: string): boolean;
+  shapeOf(t: string): number[];
+}
+
+export function analyzeSession(session: Session, batch: number): ModelAnalysis {
+  const feeds = session.graph.inputs.map((v) => ({ name: v.name, shape: session.inputShapeOf(v.name, batch), dtype: v.dataType ?? DT.FLOAT }));
+  const a = analyze(session.graph, session.opset, feeds);
+  return {
+    ...a,
+    graph: session.graph,
+    opset: session.opset,
+    batch,
+    isData: (t) => !!a.values.get(t) && !a.values.get(t)!.values,
+    shapeOf: (t) => {
+      const v = a.values.get(t);
+      if (!v) throw new Error(`no value named "${t}" in the graph`);
+      return v.shape;
+    },
+  };
+}
+
+/** The reconstruction blocks of a session's model under a quantization config. */
+export function sessionBlocks(session: Session, config: QuantConfig, layerwise = false): { blocks: Block[]; placement: Placement; analysis: ModelAnalysis } {
+  const analysis = analyzeSession(session, 1);
+  const placement = place(session.graph, config);
+  const blocks = partitionBlocks(analysis.gpuNodes.map((g) => g.node), placement, analysis.isData, { layerwise });
+  return { blocks, placement, analysis };
+}

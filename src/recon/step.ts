@@ -1,0 +1,50 @@
+// The per-iteration uniform of a reconstruction step (shaders/lib/step.wgsl) and the RNG streams.
+import type { Gpu } from '../gpu/gpu';
+
+export interface StepValues {
+  iter: number;
+  seed: number;
+  beta: number;
+  lambda: number;
+  lrV: number;
+  lrS: number;
+  bc1: number;
+  bc2: number;
+}
+
+/** Random streams: which draw a number is for (the rest of the counter is the iteration). */
+export const STREAM = {
+  /** Batch sampling: index = position in the batch. */
+  batch: 1,
+  /** QDrop input mixing: index = element of the batch input. */
+  input: 2,
+  /** Flatness directions. */
+  direction: 3,
+  /** Drop mask of activation quantizer k of the block: stream dropBase + k, index = element. */
+  dropBase: 16,
+} as const;
+
+export const STEP_BYTES = 32;
+
+export function stepBuffer(gpu: Gpu, label = 'step'): GPUBuffer {
+  return gpu.device.createBuffer({ label: `${label}.uniforms`, size: STEP_BYTES, usage: 0x40 | 0x8 /* UNIFORM | COPY_DST */ });
+}
+
+export function stepWords(s: StepValues): ArrayBuffer {
+  const words = new ArrayBuffer(STEP_BYTES);
+  const u = new Uint32Array(words);
+  const f = new Float32Array(words);
+  u[0] = s.iter >>> 0;
+  u[1] = s.seed >>> 0;
+  f[2] = s.beta;
+  f[3] = s.lambda;
+  f[4] = s.lrV;
+  f[5] = s.lrS;
+  f[6] = s.bc1;
+  f[7] = s.bc2;
+  return words;
+}
+
+export function writeStep(gpu: Gpu, buffer: GPUBuffer, s: StepValues): void {
+  gpu.device.queue.writeBuffer(buffer, 0, stepWords(s));
+}
