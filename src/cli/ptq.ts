@@ -12,6 +12,7 @@ import { calibrate } from '../quant/calibrate';
 import { exportQdq } from '../quant/export-qdq';
 import { DEFAULT_CONFIG, type ObserverKind, type QuantConfig, type QuantState } from '../quant/types';
 import { engineTop1, onnxruntimeTop1, type ModelIo, type Top1 } from './top1';
+import { reconBlocks, reconstruct, type ReconConfig, type ReconEvents } from '../recon/reconstruct';
 
 export interface PtqModel extends ModelIo {
   session: Session;
@@ -113,6 +114,8 @@ export interface PtqRun {
   progress?: PtqProgress;
   /** Called with the exported model before it is evaluated (e.g. to write it). */
   onExported?: (bytes: Uint8Array, state: QuantState, calibSeconds: number) => void;
+  /** Reconstruction after calibration (AdaRound / BRECQ / QDrop); absent or 'nearest' = none. */
+  recon?: { cfg: ReconConfig; events?: ReconEvents };
 }
 
 export interface PtqResult {
@@ -120,6 +123,9 @@ export interface PtqResult {
   /** The exported QDQ model. */
   bytes: Uint8Array;
   calibSeconds: number;
+  reconSeconds: number;
+  /** Blocks reconstructed (0 for nearest). */
+  blocks: number;
   quant: Top1 | null;
   /** onnxruntime-node on `bytes`; null without evalSet or without onnxruntime-node. */
   onnx: Top1 | null;
@@ -128,12 +134,35 @@ export interface PtqResult {
 
 /** Calibrate, export the QDQ model and (with evalSet) measure its top-1 in the studio and in onnxruntime. */
 export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run: PtqRun): Promise<PtqResult> {
-  const { state, seconds } = await calibrateOn(m, config, run.calib, run.batch, run.progress);
+  const calibrated = await calibrateOn(m, config, run.calib, run.batch, run.progress);
+  const seconds = calibrated.seconds;
+  let state = calibrated.state;
+  let reconSeconds = 0;
+  let blocks = 0;
+  const recon = run.recon;
+  if (recon && recon.cfg.method !== 'nearest') {
+    const t0 = performance.now();
+    const size = m.fixedBatch ?? run.batch;
+    blocks = reconBlocks(m.session, state, recon.cfg.method).length;
+    state = await reconstruct(
+      m.session,
+      state,
+      recon.cfg,
+      {
+        batches: function* () {
+          for (const b of run.calib.batches(size)) yield calibFeed(b, m.fixedBatch);
+        },
+        count: run.calib.count,
+      },
+      recon.events,
+    );
+    reconSeconds = (performance.now() - t0) / 1000;
+  }
   const bytes = exportQdq(m.session.model, m.session.graph, state, { opset: run.opset });
   run.onExported?.(bytes, state, seconds);
-  if (!run.evalSet) return { state, bytes, calibSeconds: seconds, quant: null, onnx: null, onnxMissing: false };
+  if (!run.evalSet) return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant: null, onnx: null, onnxMissing: false };
   const p = run.progress;
   const quant = await engineTop1(m.session, m, run.evalSet, { batch: run.batch, quant: true, onProgress: (d, t, r) => p?.('quantized', d, t, rateDetail(r)) });
   const onnx = await onnxruntimeTop1(bytes, m, run.evalSet, { batch: run.batch, onProgress: (d, t, r) => p?.('onnxruntime', d, t, rateDetail(r)) });
-  return { state, bytes, calibSeconds: seconds, quant, onnx, onnxMissing: onnx === null };
+  return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant, onnx, onnxMissing: onnx === null };
 }

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { isPresetId, PRESETS } from '../data/presets';
 import type { ObserverKind } from '../quant/types';
+import { methodDefaults, RECON_DEFAULTS, RECON_METHODS, type ReconMethod } from '../recon/reconstruct';
 import { intIn, mustExist, oneOf, parseFlags, positiveInt, UsageError } from './flags';
 
 export const OBSERVERS: readonly ObserverKind[] = ['minmax', 'mse', 'percentile', 'entropy'];
@@ -29,6 +30,12 @@ export interface QuantizeArgs {
   preset?: keyof typeof PRESETS;
   batch?: number;
   json: boolean;
+  method: ReconMethod;
+  iters: number;
+  drop: number;
+  inputDrop: number;
+  seed: number;
+  reconBatch: number;
 }
 
 export const QUANTIZE_HELP = `quantize options:
@@ -51,6 +58,14 @@ export const QUANTIZE_HELP = `quantize options:
   --labels FILE       labels for --eval (as for eval)
   --preset NAME       preprocessing: ${Object.keys(PRESETS).join(' | ')} (default: from the input shape)
   --batch N           images per run (default 32)
+  --method M          ${RECON_METHODS.join(' | ')} (default nearest): rounding of the weights;
+                      adaround = layer-wise, brecq = blocks, qdrop = blocks with dropping
+  --iters N           reconstruction iterations per block (default ${RECON_DEFAULTS.iters}; 2000 is close)
+  --drop P            probability that an activation quantizer inside a block quantizes
+                      (qdrop 0.5; brecq/adaround 1 = never dropped)
+  --input-drop P      probability that a block input element is the quantized one (qdrop 0.5, else 1)
+  --seed S            random seed of batch sampling and drop masks (default ${RECON_DEFAULTS.seed})
+  --recon-batch N     reconstruction batch (default ${RECON_DEFAULTS.batch})
   --json              end with one JSON line {model, w, a, method, observer, calibImages,
                       top1Float, top1Quant, top1Onnx, seconds, ...}
 `;
@@ -77,6 +92,12 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     preset: { type: 'string' },
     batch: { type: 'string' },
     json: { type: 'boolean', default: false },
+    method: { type: 'string' },
+    iters: { type: 'string' },
+    drop: { type: 'string' },
+    'input-drop': { type: 'string' },
+    seed: { type: 'string' },
+    'recon-batch': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (v.help) return 'help';
@@ -92,7 +113,28 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
   if (v.eval === undefined && (v['eval-count'] !== undefined || v.labels !== undefined)) {
     throw new UsageError(`--${v.labels !== undefined ? 'labels' : 'eval-count'} applies to --eval images; give --eval PATH too`);
   }
+  const method = oneOf('method', v.method, RECON_METHODS, 'nearest');
+  const prob = (name: string, raw: unknown, def: number): number => {
+    if (raw === undefined) return def;
+    const p = Number(raw);
+    if (!(p >= 0 && p <= 1)) throw new UsageError(`--${name} must be a probability in [0, 1], got "${String(raw)}"`);
+    return p;
+  };
+  if (method === 'nearest') {
+    for (const f of ['iters', 'drop', 'input-drop', 'seed', 'recon-batch']) {
+      if (v[f] !== undefined) throw new UsageError(`--${f} applies to reconstruction; add --method adaround, brecq or qdrop`);
+    }
+  }
+  const defaults = methodDefaults(method);
+  const seed = v.seed === undefined ? RECON_DEFAULTS.seed : Number(v.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${String(v.seed)}"`);
   return {
+    method,
+    iters: positiveInt('iters', v.iters) ?? RECON_DEFAULTS.iters,
+    drop: prob('drop', v.drop, defaults.drop),
+    inputDrop: prob('input-drop', v['input-drop'], defaults.inputDrop),
+    seed,
+    reconBatch: positiveInt('recon-batch', v['recon-batch']) ?? RECON_DEFAULTS.batch,
     model,
     calib: mustExist('calib', v.calib, 'file or folder'),
     calibCount: positiveInt('calib-count', v['calib-count']) ?? 256,

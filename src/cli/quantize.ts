@@ -10,12 +10,19 @@ import type { Output } from './eval';
 import { floatTop1, openModel, quantConfig, quantizeAndEvaluate, type PtqProgress } from './ptq';
 import type { QuantizeArgs } from './quantize-args';
 import { agreement, top1Rate, type Top1 } from './top1';
+import { RECON_DEFAULTS, type ReconConfig, type ReconMethod } from '../recon/reconstruct';
 
 export interface QuantizeResult {
   model: string;
   w: number;
   a: number;
-  method: 'nearest';
+  method: ReconMethod;
+  iters: number | null;
+  drop: number | null;
+  inputDrop: number | null;
+  seed: number | null;
+  blocks: number;
+  reconSeconds: number;
   observer: string;
   wObserver: string;
   calibImages: number;
@@ -62,13 +69,20 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
   out.info(`${pad('adapter')}${adapterLabel(gpu.adapter)}`);
   out.info(`${pad('preset')}${m.preset.id}: ${m.preset.label}${m.presetGuessed ? ' (from the input shape)' : ''}`);
   out.info(
-    `${pad('quantize')}W${config.wBits}A${config.aBits}, round to nearest; weights per-${config.wGranularity} ${sym(config.wSymmetric)} (${config.wObserver}), ` +
+    `${pad('quantize')}W${config.wBits}A${config.aBits}, ${args.method === 'nearest' ? 'round to nearest' : `${args.method} rounding`}; weights per-${config.wGranularity} ${sym(config.wSymmetric)} (${config.wObserver}), ` +
       `activations per-tensor ${sym(config.aSymmetric)} (${config.aObserver}); first/last layer ${config.firstLast8bit ? '8-bit' : `W${config.wBits} like the others`}`,
   );
   out.info(`${pad('calibration')}${calib.count} images from ${args.calib}${calib.count < args.calibCount ? ` (all it holds; --calib-count ${args.calibCount})` : ''}`);
   if (evalSet) out.info(`${pad('evaluation')}${evalSet.count} images from ${args.eval}; labels: ${evalSet.labelSource}`);
 
+  const recon = args.method !== 'nearest';
+  const cfg: ReconConfig = { ...RECON_DEFAULTS, method: args.method, iters: args.iters, drop: args.drop, inputDrop: args.inputDrop, seed: args.seed, batch: args.reconBatch };
+  if (recon) {
+    out.info(`${pad('reconstruct')}${args.method}: ${args.iters} iterations per block, batch ${cfg.batch}, drop p ${cfg.drop}, input p ${cfg.inputDrop}, seed ${cfg.seed}, λ ${cfg.lambda}, β ${cfg.betaStart}→${cfg.betaEnd}`);
+  }
   const progress = progressWithEta(out);
+  let blockStart = 0;
+  let blockLabel = '';
   const float = evalSet ? (await floatTop1(m, evalSet, batch, progress)).studio : null;
   if (float) out.result(`${pad('float')}top-1 ${pct(float)}`);
   const r = await quantizeAndEvaluate(m, config, {
@@ -77,6 +91,26 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
     opset: args.opset,
     batch,
     progress,
+    recon: recon
+      ? {
+          cfg,
+          events: {
+            onBlockStart: (b, i, n) => {
+              blockStart = performance.now();
+              blockLabel = `${i + 1}/${n} ${b.name}`;
+              out.progress?.(`${pad('block')}${blockLabel}: caching inputs`);
+            },
+            onLoss: (_b, pts, done) => {
+              const last = pts[pts.length - 1];
+              const rate = (performance.now() - blockStart) / 1000 / done;
+              out.progress?.(`${pad('block')}${blockLabel}: ${done}/${cfg.iters} loss ${last.rec.toPrecision(4)} round ${last.reg.toPrecision(4)} · ${(1 / rate).toFixed(1)} it/s · ETA ${Math.ceil(rate * (cfg.iters - done))} s`);
+            },
+            onBlockEnd: (sum) => {
+              out.result(`${pad('block')}${blockLabel}: loss ${sum.firstLoss.toPrecision(4)} → ${sum.lastLoss.toPrecision(4)} in ${sum.seconds.toFixed(1)} s (${(sum.iters / sum.seconds).toFixed(1)} it/s)`);
+            },
+          },
+        }
+      : undefined,
     onExported: (bytes, state, calibSeconds) => {
       out.result(`${pad('calibrated')}${plural(state.weights.length, 'weight tensor')}, ${plural(state.acts.length, 'activation quantizer')} in ${calibSeconds.toFixed(1)} s`);
       mkdirSync(dirname(args.out) || '.', { recursive: true });
@@ -94,7 +128,13 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
     model: m.name,
     w: config.wBits,
     a: config.aBits,
-    method: 'nearest',
+    method: args.method,
+    iters: recon ? args.iters : null,
+    drop: recon ? args.drop : null,
+    inputDrop: recon ? args.inputDrop : null,
+    seed: recon ? args.seed : null,
+    blocks: r.blocks,
+    reconSeconds: round1(r.reconSeconds),
     observer: config.aObserver,
     wObserver: config.wObserver,
     calibImages: calib.count,

@@ -4,6 +4,7 @@ import { StudioError } from '../engine/errors';
 import type { ModelSummary } from '../engine/types';
 import type { ClassifyProgress, ClassifyRequest, EngineClient, ImageJob } from '../worker/api';
 import type { CalibrateRequest, QuantLayerPlan, QuantLayerRow } from '../worker/quant-api';
+import type { BlockInfo, ReconRequest } from '../worker/recon-api';
 
 export function fakeSummary(fileName: string): ModelSummary {
   return {
@@ -21,6 +22,7 @@ export function fakeSummary(fileName: string): ModelSummary {
 
 export interface FakeEngine extends EngineClient {
   requests: ClassifyRequest[];
+  recons: ReconRequest[];
   calibrations: CalibrateRequest[];
   exports: number[];
 }
@@ -48,8 +50,36 @@ export function fakeEngine(): FakeEngine {
   const calibrations: CalibrateRequest[] = [];
   const exports: number[] = [];
   const LAYERS = ['conv1', 'conv2', 'fc'];
+  const recons: ReconRequest[] = [];
+  const paused = new Set<number>();
+  const BLOCKS: BlockInfo[] = LAYERS.map((name, index) => ({ index, name: `layer ${name}`, kind: 'layer', layers: [name], acts: index < 2 ? 1 : 0 }));
   return {
     requests,
+    recons,
+    reconBlocks: async () => BLOCKS,
+    pauseRecon: async (jobId, p) => void (p ? paused.add(jobId) : paused.delete(jobId)),
+    // loss 1/(1 + iter/10) · (1 + drop) per block, one history window per tick
+    reconstruct: async (req, onEvent) => {
+      recons.push(req);
+      const start = req.resume?.blocks ?? 0;
+      let blocks = 0;
+      for (let b = start; b < BLOCKS.length; b++) {
+        onEvent({ type: 'block-start', block: b, total: BLOCKS.length });
+        for (let t = 0; t < req.cfg.iters; t += req.cfg.historyEvery) {
+          while (paused.has(req.jobId) && !cancelled.has(req.jobId)) await tick();
+          if (cancelled.has(req.jobId)) return { cancelled: true, ms: 1, blocks };
+          await tick();
+          const n = Math.min(req.cfg.historyEvery, req.cfg.iters - t);
+          const points = Array.from({ length: n }, (_, k) => ({ iter: t + k, rec: (1 + req.cfg.drop) / (1 + (t + k) / 10), reg: 0.1 }));
+          onEvent({ type: 'loss', block: b, points, itersDone: t + n });
+        }
+        blocks++;
+        onEvent({ type: 'block-end', block: b, iters: req.cfg.iters, seconds: 0.01, firstLoss: 1 + req.cfg.drop, lastLoss: (1 + req.cfg.drop) / (1 + req.cfg.iters / 10) });
+        if (req.flatness) onEvent({ type: 'flatness', block: b, alphas: [-1, 0, 1], losses: [2 * req.cfg.drop, 1, 2 * req.cfg.drop] });
+        onEvent({ type: 'checkpoint', checkpoint: { blocks: b + 1, state: `{"blocks":${b + 1}}` } });
+      }
+      return { cancelled: false, ms: 1, blocks };
+    },
     calibrations,
     exports,
     device: async () => ({ ok: true, adapter: 'fake', fallback: false, features: [] }),

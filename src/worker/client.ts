@@ -26,6 +26,9 @@ export function createEngineClient(onCrash: (message: string) => void): EngineCl
     webgpuFallbacks: (opset) => remote.webgpuFallbacks(opset),
     verify: (req, onProgress) => remote.verify(req, Comlink.proxy(onProgress)),
     unzip: (file, name) => remote.unzip(file, name),
+    reconBlocks: (method) => remote.reconBlocks(method),
+    reconstruct: (req, onEvent) => remote.reconstruct(req, Comlink.proxy(onEvent)),
+    pauseRecon: (jobId, paused) => remote.pauseRecon(jobId, paused),
   };
 }
 
@@ -44,6 +47,9 @@ export function unavailableClient(why: string): EngineClient {
     webgpuFallbacks: fail,
     verify: fail,
     unzip: fail,
+    reconBlocks: () => Promise.resolve([]),
+    reconstruct: fail,
+    pauseRecon: () => Promise.resolve(),
   };
 }
 

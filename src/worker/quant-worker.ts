@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import { StudioError, isStudioError } from '../engine/errors';
 import type { Session } from '../engine/session';
 import { checkPresetFits } from '../data/presets';
-import { calibrate } from '../quant/calibrate';
+import { applyState, calibrate } from '../quant/calibrate';
 import { exportQdq, webgpuFallbacks } from '../quant/export-qdq';
 import { layerName, place } from '../quant/placement';
 import type { QuantConfig, QuantState } from '../quant/types';
@@ -14,6 +14,9 @@ import { calibSource } from './calib-source';
 import { quantReport, type LayerRow } from '../quant/report';
 import type { HostTensor } from '../engine/types';
 import type { EvalPrediction, QuantApi, QuantLayerPlan, QuantLayerRow, QuantStats } from './quant-api';
+import type { ReconApi } from './recon-api';
+import { reconBlocks, reconstruct } from '../recon/reconstruct';
+import { parseState, serializeState } from '../recon/checkpoint';
 
 export interface WorkerContext {
   /** The loaded session, or a StudioError saying why there is none. */
@@ -24,8 +27,11 @@ export interface WorkerContext {
   hold: <T>(job: () => Promise<T>) => Promise<T>;
 }
 
-export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'unzip'> {
+export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'unzip'> & ReconApi {
   let quant: { session: Session; state: QuantState } | null = null;
+  /** The state right after calibration: every reconstruction run starts from it (ablations compare like with like). */
+  let calibratedState: QuantState | null = null;
+  const paused = new Set<number>();
 
   const calibrated = async (): Promise<{ session: Session; state: QuantState }> => {
     const s = await ctx.session();
@@ -70,6 +76,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
           throw e;
         }
         quant = { session: s, state };
+        calibratedState = state;
         const sample = source.first();
         const rows = sample ? await layerRows(s, state, sample) : [];
         onProgress({ phase: 'report', done: total, total });
@@ -110,6 +117,73 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
         }
       });
       return { done, total: req.images.length, cancelled: stopped, ms: performance.now() - t0 };
+    },
+
+    async reconBlocks(method) {
+      const { session: s, state } = await calibrated();
+      return reconBlocks(s, state, method).map((b) => ({ index: b.index, name: b.name, kind: b.kind, layers: b.layers, acts: b.acts.length }));
+    },
+
+    async pauseRecon(jobId, p) {
+      if (p) paused.add(jobId);
+      else paused.delete(jobId);
+    },
+
+    async reconstruct(req, onEvent) {
+      const { session: s } = await calibrated();
+      if (!calibratedState) throw new StudioError('bad-input', 'The model is not calibrated yet: press Calibrate first.');
+      const input = s.summary.inputs[0];
+      checkPresetFits(req.preset, input.shape, input.name);
+      if (!req.images.length) throw new StudioError('bad-input', 'No calibration images: reconstruction trains on the calibration images; choose some first.');
+      const t0 = performance.now();
+      const size = runBatchSize(input.shape, req.batchSize);
+      const source = calibSource(req.images, req.preset, size, fixedBatch(input.shape));
+      const signal = {
+        get cancelled() {
+          return ctx.isCancelled(req.jobId);
+        },
+        get paused() {
+          return paused.has(req.jobId);
+        },
+      };
+      const start = req.resume ? parseState(req.resume.state) : calibratedState;
+      // one pass to count the readable images (the caches are sized by it)
+      for await (const _batch of source.batches()) continue;
+      const count = source.used();
+      return ctx.hold(async () => {
+        let blocks = 0;
+        try {
+          const state = await reconstruct(
+            s,
+            start,
+            { ...req.cfg, flatness: req.flatness },
+            { batches: source.batches, count, signal, startBlock: req.resume?.blocks ?? 0 },
+            {
+              onBlockStart: (_b, i, n) => onEvent({ type: 'block-start', block: i, total: n }),
+              onCache: (b, done, total) => onEvent({ type: 'cache', block: b.index, done, total }),
+              onLoss: (b, points, itersDone) => onEvent({ type: 'loss', block: b.index, points, itersDone }),
+              onBlockEnd: async (sum, st) => {
+                blocks++;
+                onEvent({ type: 'block-end', block: sum.block.index, iters: sum.iters, seconds: sum.seconds, firstLoss: sum.firstLoss, lastLoss: sum.lastLoss });
+                if (sum.flatness) onEvent({ type: 'flatness', block: sum.block.index, alphas: sum.flatness.alphas, losses: sum.flatness.losses });
+                onEvent({ type: 'checkpoint', checkpoint: { blocks: sum.block.index + 1, state: serializeState(st) } });
+              },
+            },
+          );
+          quant = { session: s, state };
+        } catch (e) {
+          if (isStudioError(e) && e.code === 'cancelled') {
+            // the session keeps the calibrated model, not a half-reconstructed one
+            quant = { session: s, state: calibratedState! };
+            applyState(s, calibratedState!);
+            return { cancelled: true, ms: performance.now() - t0, blocks };
+          }
+          throw e;
+        } finally {
+          paused.delete(req.jobId);
+        }
+        return { cancelled: false, ms: performance.now() - t0, blocks };
+      });
     },
 
     async webgpuFallbacks(opset) {

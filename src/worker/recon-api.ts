@@ -1,0 +1,58 @@
+// The reconstruction half of the page ↔ worker contract: the block partition, a reconstruction
+// run (AdaRound / BRECQ / QDrop) streaming its loss curves, pause/cancel, and the flatness curve.
+import type { Preset } from '../data/presets';
+import type { BlockKind } from '../recon/blocks';
+import type { LossPoint, ReconConfig } from '../recon/reconstruct';
+import type { ImageJob } from './api';
+
+export interface BlockInfo {
+  index: number;
+  name: string;
+  kind: BlockKind;
+  layers: string[];
+  /** Activation quantizers trained with the block. */
+  acts: number;
+}
+
+export interface ReconRequest {
+  jobId: number;
+  /** Calibration images (the reconstruction set; DESIGN default 1024). */
+  images: ImageJob[];
+  preset: Preset;
+  batchSize: number;
+  cfg: ReconConfig;
+  /** Flatness curve after each block (α points in [−range, range]). */
+  flatness?: { points: number; range: number };
+  /** Resume from a checkpoint: the blocks already done and their state (opaque, from onEvent 'checkpoint'). */
+  resume?: ReconCheckpoint;
+}
+
+/** What a run needs to continue after a reload: stored by the page (IndexedDB) after each block. */
+export interface ReconCheckpoint {
+  /** Blocks done. */
+  blocks: number;
+  /** Serialized QuantState after those blocks (JSON with typed arrays as plain arrays). */
+  state: string;
+}
+
+export type ReconEvent =
+  | { type: 'block-start'; block: number; total: number }
+  | { type: 'cache'; block: number; done: number; total: number }
+  | { type: 'loss'; block: number; points: LossPoint[]; itersDone: number }
+  | { type: 'block-end'; block: number; iters: number; seconds: number; firstLoss: number; lastLoss: number }
+  | { type: 'flatness'; block: number; alphas: number[]; losses: number[] }
+  | { type: 'checkpoint'; checkpoint: ReconCheckpoint };
+
+export interface ReconResult {
+  cancelled: boolean;
+  ms: number;
+  blocks: number;
+}
+
+export interface ReconApi {
+  /** The block partition of the loaded model under the current calibration's configuration. */
+  reconBlocks(method: ReconConfig['method']): Promise<BlockInfo[]>;
+  reconstruct(req: ReconRequest, onEvent: (e: ReconEvent) => void): Promise<ReconResult>;
+  /** Pause or resume the running reconstruction (it waits between history windows). */
+  pauseRecon(jobId: number, paused: boolean): Promise<void>;
+}
