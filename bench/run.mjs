@@ -4,7 +4,8 @@
 // run() timed with readback of the outputs) and conv GFLOP/s on ResNet-20/18 shapes. Prints markdown
 // tables and writes bench/results.json (committed: the latest figures).
 // `node bench/run.mjs --quick` is a smoke run: short budgets, results in bench/out/ only.
-// Then bench/accuracy.ts (Node, Dawn) adds the PTQ accuracy table; --no-accuracy skips it.
+// Then bench/accuracy.ts (Node, Dawn) adds the PTQ accuracy table; --no-accuracy skips it; and
+// bench/recon.ts the reconstruction table (AdaRound/BRECQ/QDrop, throughput); --no-recon skips it.
 /* global setTimeout, clearTimeout, window -- window: the page.evaluate callbacks run in the page */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -265,6 +266,13 @@ if (!process.argv.includes('--no-accuracy')) {
   const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
   const acc = spawnSync(tsx, ['bench/accuracy.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' });
   if (acc.status !== 0) exitCode = 1;
+}
+if (!process.argv.includes('--no-recon')) {
+  // Hours on a CPU-emulated adapter (2000 iterations × 11 blocks × 4 methods × 3 configs); minutes on a GPU.
+  say('reconstruction table (bench/recon.ts, Node + Dawn) …');
+  const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+  const rec = spawnSync(tsx, ['bench/recon.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' });
+  if (rec.status !== 0) exitCode = 1;
 }
 process.exit(exitCode);
 

@@ -49,6 +49,18 @@ describe('quantize flags', () => {
     expect(() => parseCommand(['quantize', '--model', bin, '--out', 'q.onnx'])).toThrow(/--calib is required/);
     expect(() => parseCommand(['quantize', '--model', bin, '--calib', join(tmp, 'nope'), '--out', 'q.onnx'])).toThrow(/--calib: .*nope does not exist/);
   });
+
+  it('reads the reconstruction flags with the method defaults', () => {
+    const q = parseCommand([...base, '--method', 'qdrop', '--iters', '2000']);
+    expect(q.command === 'quantize' && q.args).toMatchObject({ method: 'qdrop', iters: 2000, drop: 0.5, inputDrop: 0.5, seed: 1005, reconBatch: 32 });
+    const b = parseCommand([...base, '--method', 'brecq', '--seed', '7']);
+    expect(b.command === 'quantize' && b.args).toMatchObject({ method: 'brecq', iters: 20000, drop: 1, inputDrop: 1, seed: 7 });
+    const c = parseCommand([...base, '--method', 'qdrop', '--drop', '1', '--input-drop', '0.5']);
+    expect(c.command === 'quantize' && c.args).toMatchObject({ drop: 1, inputDrop: 0.5 });
+    expect(() => parseCommand([...base, '--method', 'gptq'])).toThrow(/--method must be one of nearest, adaround, brecq, qdrop/);
+    expect(() => parseCommand([...base, '--method', 'qdrop', '--drop', '1.5'])).toThrow(/--drop must be a probability in \[0, 1\]/);
+    expect(() => parseCommand([...base, '--iters', '100'])).toThrow(/--iters applies to reconstruction; add --method/);
+  });
 });
 
 describe.skipIf(sharedMissing)(`quant-studio quantize ${sharedMissing}`, () => {
@@ -85,6 +97,18 @@ describe.skipIf(sharedMissing)(`quant-studio quantize ${sharedMissing}`, () => {
     expect(r.stdout).toMatch(/^calibration\s+8 images from/m);
     expect(r.stdout).toMatch(/^wrote\s+.*resnet20\.w4a4\.onnx \(QDQ, opset 21, \d+ KiB\)/m);
     expect(r.stdout).toMatch(/int4\/uint4 weights\) run on WASM/);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('reconstructs W2A4 with QDrop (a few iterations), a line per block and the JSON fields', () => {
+    const out = join(tmp, 'resnet20.w2a4.qdrop.onnx');
+    const r = cli('quantize', '--model', resnet20, '--calib', cifarTrainDir, '--calib-count', '8', '--w', '2', '--a', '4', '--method', 'qdrop', '--iters', '4', '--recon-batch', '4', '--seed', '3', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    expect(j).toMatchObject({ method: 'qdrop', iters: 4, drop: 0.5, inputDrop: 0.5, seed: 3, blocks: 11, w: 2, a: 4 });
+    expect(typeof j.reconSeconds).toBe('number');
+    expect(r.stderr).toMatch(/^reconstruct\s+qdrop: 4 iterations per block, batch 4, drop p 0.5, input p 0.5, seed 3/m);
+    expect(r.stderr.match(/^block\s+\d+\/11 .*: loss .* → .* in .* s/gm)).toHaveLength(11);
     expect(existsSync(out)).toBe(true);
   });
 

@@ -105,6 +105,8 @@ export interface ReconInput {
   signal?: { cancelled: boolean; paused?: boolean };
   /** Blocks already done (resuming a checkpoint): their state is in `state`. */
   startBlock?: number;
+  /** Stop before this block (default: all blocks). */
+  endBlock?: number;
 }
 
 /** The blocks the method reconstructs (layer-wise for AdaRound). */
@@ -122,7 +124,7 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
   const step = stepBuffer(gpu, 'recon');
   let current = applyState(session, state);
   try {
-    for (let bi = input.startBlock ?? 0; bi < blocks.length; bi++) {
+    for (let bi = input.startBlock ?? 0; bi < Math.min(blocks.length, input.endBlock ?? blocks.length); bi++) {
       const block = blocks[bi];
       events.onBlockStart?.(block, bi, blocks.length);
       if (!block.layers.some((l) => current.weights.some((w) => w.node === l))) continue;

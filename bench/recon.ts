@@ -1,0 +1,209 @@
+// Reconstruction bench of `npm run bench` (Node, Dawn): ResNet-20 top-1 for nearest (MSE ranges),
+// AdaRound, BRECQ and QDrop at W4A4, W3A3 and W2A4 — 1024 calibration images from
+// ../shared/data/cifar10/train, the 1000 test images, 2000 iterations per block, seed 1005 (the
+// issue's yardstick setup) — through src/cli/ptq.ts as `quant-studio quantize --method` runs it,
+// with reconstruction throughput per block (iterations/s, achieved GFLOP/s) and the wall time of
+// the W2A4 QDrop run beside the official PyTorch code's CPU time on a 2-core machine (46 min).
+//   npx tsx bench/recon.ts [--quick] [--iters N] [--calib N] [--test N] [--seeds 1005,1006,1007]
+//                          [--configs W2A4,W4A4] [--methods nearest,qdrop] [--batch 32]
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+import type * as Ptq from '../src/cli/ptq';
+import type * as Top1 from '../src/cli/top1';
+import type * as ImageSets from '../src/data/image-set-node';
+import type * as NodeGpu from '../src/gpu/node-gpu';
+import type * as GpuModule from '../src/gpu/gpu';
+import type * as Recon from '../src/recon/reconstruct';
+import type * as Analysis from '../src/recon/analysis';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = argv.includes('--quick');
+const shared = path.resolve(root, '../shared');
+const modelPath = path.join(shared, 'models/resnet20_cifar10.onnx');
+const calibDir = path.join(shared, 'data/cifar10/train');
+const testDir = path.join(shared, 'data/cifar10/test');
+const ITERS = Number(flag('iters') ?? (quick ? 10 : 2000));
+const CALIB = Number(flag('calib') ?? (quick ? 32 : 1024));
+const TEST = Number(flag('test') ?? (quick ? 100 : 1000));
+const BATCH = Number(flag('batch') ?? (quick ? 8 : 32));
+const SEEDS = (flag('seeds') ?? '1005').split(',').map(Number);
+const CONFIGS = (flag('configs') ?? (quick ? 'W2A4' : 'W4A4,W3A3,W2A4')).split(',').map((c) => {
+  const m = /^W(\d)A(\d)$/.exec(c);
+  if (!m) throw new Error(`--configs: "${c}" is not like W2A4`);
+  return [Number(m[1]), Number(m[2])] as [number, number];
+});
+const METHODS = (flag('methods') ?? (quick ? 'nearest,qdrop' : 'nearest,adaround,brecq,qdrop')).split(',') as Recon.ReconMethod[];
+const OFFICIAL_W2A4_QDROP_MIN = 46;
+
+interface BlockRate {
+  block: string;
+  iters: number;
+  seconds: number;
+  itersPerSecond: number;
+  gflops: number;
+}
+
+interface ReconRow {
+  config: string;
+  method: string;
+  seed: number | null;
+  studioTop1: number | null;
+  onnxTop1: number | null;
+  agree: number | null;
+  calibSeconds: number;
+  reconSeconds: number;
+  blocks: BlockRate[];
+}
+
+const started = Date.now();
+const say = (s: string) => console.error(`[recon ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}`);
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)} %`);
+
+async function main(): Promise<void> {
+  for (const p of [modelPath, calibDir, testDir]) if (!existsSync(p)) throw new Error(`${p} not found (the shared models and data sit in ../shared)`);
+  const vite = await createServer({ root, configFile: false, logLevel: 'warn', server: { middlewareMode: true, hmr: false }, appType: 'custom', cacheDir: 'bench/out/.vite-ssr' });
+  try {
+    const ptq = (await vite.ssrLoadModule('/src/cli/ptq.ts')) as typeof Ptq;
+    const { agreement, top1Rate } = (await vite.ssrLoadModule('/src/cli/top1.ts')) as typeof Top1;
+    const { openImageSet } = (await vite.ssrLoadModule('/src/data/image-set-node.ts')) as typeof ImageSets;
+    const { nodeGpu } = (await vite.ssrLoadModule('/src/gpu/node-gpu.ts')) as typeof NodeGpu;
+    const { adapterLabel } = (await vite.ssrLoadModule('/src/gpu/gpu.ts')) as typeof GpuModule;
+    const recon = (await vite.ssrLoadModule('/src/recon/reconstruct.ts')) as typeof Recon;
+    const { analyzeSession } = (await vite.ssrLoadModule('/src/recon/analysis.ts')) as typeof Analysis;
+
+    const gpu = await nodeGpu();
+    const adapter = adapterLabel(gpu.adapter);
+    const m = await ptq.openModel(gpu, modelPath);
+    const calib = openImageSet(calibDir, m.preset, { limit: CALIB });
+    const test = openImageSet(testDir, m.preset, { limit: TEST });
+    say(`adapter ${adapter}; ${calib.count} calibration, ${test.count} test images; ${ITERS} iterations per block, batch ${BATCH}; seeds ${SEEDS.join(', ')}`);
+    const analysis = analyzeSession(m.session, BATCH);
+    /** Training FLOPs of one iteration of a block: forward, weight gradient and (past the first layer) input gradient of every Conv/Gemm. */
+    const flopsOf = (layers: string[]): number => {
+      let f = 0;
+      layers.forEach((name, k) => {
+        const g = analysis.gpuNodes.find((n) => n.node.name === name);
+        if (!g) return;
+        const out = g.outs[0].shape.reduce((a, b) => a * b, 1);
+        const w = analysis.shapeOf(g.node.inputs[1]);
+        const perOut = g.node.opType === 'Conv' ? w.slice(1).reduce((a, b) => a * b, 1) : w[g.node.opType === 'Gemm' && g.ctx.int('transB', 0) ? 1 : 0];
+        f += 2 * out * perOut * (k === 0 ? 2 : 3);
+      });
+      return f;
+    };
+
+    const rows: ReconRow[] = [];
+    let lastSay = 0;
+    const progress: Ptq.PtqProgress = (phase, done, total, detail) => {
+      if (done < total && Date.now() - lastSay < 30_000) return;
+      lastSay = Date.now();
+      say(`  ${phase} ${done}/${total}${detail ? ` (${detail})` : ''}`);
+    };
+    for (const [w, a] of CONFIGS) {
+      for (const method of METHODS) {
+        for (const seed of method === 'nearest' ? [null] : SEEDS) {
+          const config = ptq.quantConfig({ wBits: w, aBits: a, observer: 'mse', calibCount: CALIB });
+          const blocks: BlockRate[] = [];
+          const cfg: Recon.ReconConfig = { ...recon.RECON_DEFAULTS, ...recon.methodDefaults(method), method, iters: ITERS, batch: BATCH, seed: seed ?? 1005 };
+          let blockStart = 0;
+          const r = await ptq.quantizeAndEvaluate(m, config, {
+            calib,
+            evalSet: test,
+            opset: 13,
+            batch: 100,
+            progress,
+            recon: {
+              cfg,
+              events: {
+                onBlockStart: (b, i, n) => {
+                  blockStart = Date.now();
+                  say(`  W${w}A${a} ${method} seed ${seed}: block ${i + 1}/${n} ${b.name}`);
+                },
+                onLoss: (b, pts, done) => {
+                  if (Date.now() - lastSay < 30_000) return;
+                  lastSay = Date.now();
+                  const rate = done / ((Date.now() - blockStart) / 1000);
+                  say(`    ${b.name} ${done}/${ITERS}: loss ${pts[pts.length - 1].rec.toPrecision(4)} · ${rate.toFixed(2)} it/s`);
+                },
+                onBlockEnd: (sum) => {
+                  const itersPerSecond = sum.iters / sum.seconds;
+                  blocks.push({ block: sum.block.name, iters: sum.iters, seconds: Math.round(sum.seconds * 10) / 10, itersPerSecond: Math.round(itersPerSecond * 100) / 100, gflops: Math.round((flopsOf(sum.block.layers) * itersPerSecond) / 1e7) / 100 });
+                  say(`    ${sum.block.name}: loss ${sum.firstLoss.toPrecision(4)} → ${sum.lastLoss.toPrecision(4)}, ${itersPerSecond.toFixed(2)} it/s, ${blocks[blocks.length - 1].gflops} GFLOP/s`);
+                },
+              },
+            },
+          });
+          const row: ReconRow = {
+            config: `W${w}A${a}`,
+            method,
+            seed,
+            studioTop1: top1Rate(r.quant),
+            onnxTop1: top1Rate(r.onnx),
+            agree: r.quant && r.onnx && agreement(r.quant, r.onnx),
+            calibSeconds: Math.round(r.calibSeconds * 10) / 10,
+            reconSeconds: Math.round(r.reconSeconds * 10) / 10,
+            blocks,
+          };
+          rows.push(row);
+          say(`W${w}A${a} ${method}${seed === null ? '' : ` seed ${seed}`}: studio ${pct(row.studioTop1)}, onnxruntime ${pct(row.onnxTop1)}, reconstruction ${row.reconSeconds} s`);
+        }
+      }
+    }
+    const date = new Date().toISOString();
+    const table = markdown(rows, adapter, date);
+    console.log(table);
+    const file = path.join(root, quick ? 'bench/out/results-quick.json' : 'bench/results.json');
+    const prev = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as object) : {};
+    const reconstruction = { date, quick, adapter, cores: os.cpus().length, calibImages: calib.count, testImages: test.count, itersPerBlock: ITERS, batch: BATCH, seeds: SEEDS, rows, totalSeconds: Math.round((Date.now() - started) / 1000) };
+    mkdirSync(path.join(root, 'bench/out'), { recursive: true });
+    writeFileSync(file, JSON.stringify({ ...prev, reconstruction }, null, 2) + '\n');
+    writeFileSync(path.join(root, 'bench/out/recon-table.md'), table + '\n');
+    say(`wrote ${path.relative(root, file)} (reconstruction) and bench/out/recon-table.md`);
+    m.session.dispose();
+    gpu.destroy();
+  } finally {
+    await vite.close();
+  }
+}
+
+function markdown(rows: ReconRow[], adapter: string, date: string): string {
+  const lines = [
+    `## ResNet-20 reconstruction (AdaRound / BRECQ / QDrop) — ${date.slice(0, 10)}`,
+    '',
+    `${CALIB} calibration images (first of ../shared/data/cifar10/train), ${TEST} test images, ${ITERS} iterations per block, batch ${BATCH}, MSE ranges, first/last layer 8-bit; ${adapter}; ${os.cpus().length} CPU cores.`,
+    '',
+    '| config | method | seed | studio top-1 | onnxruntime top-1 | studio = onnxruntime | reconstruction s | mean it/s | mean GFLOP/s |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const its = r.blocks.length ? (r.blocks.reduce((a, b) => a + b.itersPerSecond, 0) / r.blocks.length).toFixed(2) : '—';
+    const gf = r.blocks.length ? (r.blocks.reduce((a, b) => a + b.gflops, 0) / r.blocks.length).toFixed(2) : '—';
+    lines.push(`| ${r.config} | ${r.method} | ${r.seed ?? '—'} | ${pct(r.studioTop1)} | ${pct(r.onnxTop1)} | ${r.agree === null ? 'n/a' : `${r.agree}/${TEST}`} | ${r.reconSeconds || '—'} | ${its} | ${gf} |`);
+  }
+  const w2 = rows.filter((r) => r.config === 'W2A4' && r.method === 'qdrop');
+  if (w2.length) {
+    const mins = w2.reduce((a, r) => a + r.reconSeconds, 0) / w2.length / 60;
+    lines.push('', `W2A4 QDrop wall time (reconstruction): ${mins.toFixed(1)} min here, at ${ITERS} iterations per block; the official PyTorch code on a 2-core CPU machine: ${OFFICIAL_W2A4_QDROP_MIN} min at 2000.`);
+  }
+  const first = rows.find((r) => r.blocks.length);
+  if (first) {
+    lines.push('', `Per block (${first.config} ${first.method}): ` + first.blocks.map((b) => `${b.block} ${b.itersPerSecond} it/s (${b.gflops} GFLOP/s)`).join('; '));
+  }
+  return lines.join('\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`reconstruction bench failed: ${(e as Error)?.stack ?? e}`);
+    process.exit(1);
+  },
+);
