@@ -1,8 +1,9 @@
 // LSQ backward with the QDrop mask of the forward (same draws), straight-through rounding:
 // quantized elements: dx = dy where qmin ≤ round(x/s) + z ≤ qmax (PyTorch's inclusive clamp), else 0;
 // dropped elements: dx = dy. Step-size gradient terms dy·(round(x/s) − x/s inside, qmin − z below,
-// qmax − z above) over quantized elements, summed per workgroup into partials[workgroup] (grid stride
-// over `groups` workgroups, times the grad scale; reduceSum adds them). WRITE_DX = false computes
+// qmax − z above) over quantized elements, summed per invocation into partials[invocation] (grid
+// stride over `groups` workgroups of 64, times the grad scale; reduceSum adds them). No workgroup
+// memory or barriers. WRITE_DX = false computes
 // only the partials (dx then is a scratch binding).
 // Bindings: 0 x, 1 dy (read), 2 dx (write), 3 sz ([s, z] pairs), 4 partials (write), 5 uniforms, 6 step.
 //!include rng
@@ -19,14 +20,13 @@ struct U { n: u32, stream: u32, slot: u32, groups: u32, p: f32, qmin: f32, qmax:
 @group(0) @binding(5) var<uniform> u: U;
 @group(0) @binding(6) var<uniform> step: Step;
 
-var<workgroup> acc: array<f32, 256>;
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32) {
   let s = sz[2u * u.slot];
   let z = sz[2u * u.slot + 1u];
+  let lane = wid.x * 64u + li;
   var t = 0.0;
-  for (var i = wid.x * 256u + li; i < u.n; i += u.groups * 256u) {
+  for (var i = lane; i < u.n; i += u.groups * 64u) {
     let g = dy[i];
     var quantize = u.p >= 1.0;
     if (!quantize && u.p > 0.0) { quantize = rand01(step.seed, u.stream, step.iter, i) < u.p; }
@@ -46,10 +46,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
     }
     if (WRITE_DX) { dx[i] = d; }
   }
-  acc[li] = t;
-  for (var w = 128u; w > 0u; w >>= 1u) {
-    workgroupBarrier();
-    if (li < w) { acc[li] += acc[li + w]; }
-  }
-  if (li == 0u) { partials[wid.x] = u.scale * acc[0]; }
+  partials[lane] = u.scale * t;
 }

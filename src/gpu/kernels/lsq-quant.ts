@@ -4,7 +4,7 @@
 // quantizer `slot` uses pair `slot` and writes its step-size gradient to grad[slot].
 import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
 import { numel } from './layout';
-import { partialSlots, scratchBuffer } from './partials';
+import { LANE_GROUP, laneSlots, scratchBuffer } from './partials';
 import { reduceSum } from './reduce-sum';
 
 export interface LsqOptions {
@@ -21,7 +21,7 @@ export interface LsqOptions {
 export interface LsqGradOptions extends LsqOptions {
   /** Multiplies the step-size gradient; default lsqGradScale(elements of x, qmax). */
   gradScale?: number;
-  /** Scratch for the per-workgroup sums, ≥ lsqPartialSlots(n) f32 words; allocated here if absent. */
+  /** Scratch for the per-invocation sums, ≥ lsqPartialSlots(n) f32 words; allocated here if absent. */
   partials?: GPUBuffer;
 }
 
@@ -37,7 +37,7 @@ export function lsqGradScale(n: number, qmax: number): number {
 }
 
 /** Partial-sum slots lsqBackward needs for an input of n elements. */
-export const lsqPartialSlots = partialSlots;
+export const lsqPartialSlots = laneSlots;
 
 /** A [s, z] state buffer (several quantizers: arrays, pair k = slot k). */
 export function lsqState(gpu: Gpu, scale: number | ArrayLike<number>, zeroPoint: number | ArrayLike<number>, label = 'lsq'): GPUBuffer {
@@ -91,12 +91,13 @@ export function lsqBackward(
 ): Dispatch[] {
   const n = numel(x.shape);
   if (numel(dy.shape) !== n || (dx && numel(dx.shape) !== n)) throw new Error(`${label}: dy/dx do not match x [${x.shape}]`);
-  const groups = partialSlots(n);
-  const partials = o.partials ?? gpu.buffer(`${label}.partials`, groups * 4);
-  if (partials.size < groups * 4) throw new Error(`${label}: partials need ${groups} f32 slots, have ${partials.size / 4}`);
+  const lanes = laneSlots(n);
+  const groups = lanes / LANE_GROUP;
+  const partials = o.partials ?? gpu.buffer(`${label}.partials`, lanes * 4);
+  if (partials.size < lanes * 4) throw new Error(`${label}: partials need ${lanes} f32 slots, have ${partials.size / 4}`);
   const st = stepOrDummy(gpu, step, o.p ?? 1, label);
   const scale = o.gradScale ?? lsqGradScale(n, o.qmax);
   const u = gpu.uniform(label, [n, o.stream ?? 0, o.slot ?? 0, groups], [o.p ?? 1, o.qmin, o.qmax, scale]);
   const d = gpu.dispatch('lsq-quant-grad', [x.buffer, dy.buffer, dx ? dx.buffer : scratchBuffer(gpu), sz, partials, u, st], [groups, 1, 1], { WRITE_DX: dx ? 1 : 0 }, label);
-  return [d, reduceSum(gpu, partials, groups, grad, o.slot ?? 0, 'set', `${label}.sum`)];
+  return [d, reduceSum(gpu, partials, lanes, grad, o.slot ?? 0, 'set', `${label}.sum`)];
 }

@@ -13,6 +13,21 @@ export function partialSlots(n: number): number {
   return Math.max(1, Math.min(Math.ceil(n / PARTIAL_GROUP), MAX_PARTIALS));
 }
 
+/** Threads per workgroup of the barrier-free reductions (one partial per invocation). */
+export const LANE_GROUP = 64;
+/** Most per-invocation partials a barrier-free reduction writes. */
+export const MAX_LANES = 16384;
+
+/**
+ * Partial slots of a barrier-free reduction over n elements: one per invocation, each summing a
+ * grid-stride run of about 16 or more elements, a multiple of LANE_GROUP, at most MAX_LANES. No
+ * workgroup memory or barriers (slow on CPU adapters such as SwiftShader, and not needed: the
+ * partials are added by reduceSum).
+ */
+export function laneSlots(n: number): number {
+  return Math.min(MAX_LANES, Math.max(1, Math.ceil(n / (16 * LANE_GROUP))) * LANE_GROUP);
+}
+
 const scratch = new WeakMap<Gpu, GPUBuffer>();
 /** A 16-byte storage buffer bound where a kernel's optional output is switched off. */
 export function scratchBuffer(gpu: Gpu): GPUBuffer {
