@@ -6,6 +6,7 @@ import { startEngine } from './worker/client';
 import { commands } from './state/commands';
 import { browserSave } from './state/jobs/export';
 import { watchQuant } from './state/jobs/quant-setup';
+import { watchRecon } from './state/jobs/recon';
 import { AppProvider } from './ui/app-context';
 import { App } from './ui/app';
 import './ui/styles.css';
@@ -13,6 +14,7 @@ import './ui/styles.css';
 const store = createStudioStore();
 const ctx: AppContext = { store, engine: startEngine(store), save: browserSave };
 watchQuant(ctx);
+watchRecon(ctx);
 // /?demo (what `npm start` opens) loads and runs the demo right away.
 if (new URLSearchParams(location.search).has('demo')) void commands.loadDemo.perform(ctx);
 

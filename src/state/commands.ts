@@ -5,6 +5,7 @@ import { addFiles, clearImages, type PickedFile } from './jobs/images';
 import { loadDemo, loadModel } from './jobs/load';
 import { cancelRun, runInference } from './jobs/run-inference';
 import { quantCommands } from './quant-commands';
+import { reconCommands } from './recon-commands';
 import { anyJobRunning } from './quant-selectors';
 
 export interface Command<A extends unknown[] = []> {
@@ -75,6 +76,7 @@ export const commands = {
   } satisfies Command,
 
   ...quantCommands,
+  ...reconCommands,
 };
 
 export type CommandName = keyof typeof commands;

@@ -70,14 +70,14 @@ export const quantCommands = {
   downloadModel: {
     name: 'downloadModel',
     label: 'Download .onnx',
-    enabled: (s) => calibrated(s) && s.jobs.calib.status !== 'running',
+    enabled: (s) => calibrated(s) && s.jobs.calib.status !== 'running' && s.jobs.recon.status !== 'running',
     perform: (ctx) => downloadModel(ctx),
   } satisfies Command,
 
   downloadReport: {
     name: 'downloadReport',
     label: 'Download report (.json)',
-    enabled: (s) => calibrated(s) && s.jobs.calib.status !== 'running',
+    enabled: (s) => calibrated(s) && s.jobs.calib.status !== 'running' && s.jobs.recon.status !== 'running',
     perform: (ctx) => downloadReport(ctx),
   } satisfies Command,
 

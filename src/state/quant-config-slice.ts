@@ -66,9 +66,12 @@ export function pickCalibration<T>(images: T[], count: number): T[] {
   return Array.from({ length: count }, (_, i) => images[Math.floor((i * images.length) / count)]);
 }
 
-/** The exported file's name: model, bits and method, e.g. resnet20_cifar10_w4a4_mse.onnx. */
-export function quantFileName(modelFile: string, c: QuantConfig, opset: ExportOpset, ext = '.onnx'): string {
+/**
+ * The exported file's name: model, bits, method and reconstruction, e.g. resnet20_cifar10_w4a4_mse.onnx,
+ * resnet20_cifar10_w4a4_mse_qdrop.onnx.
+ */
+export function quantFileName(modelFile: string, c: QuantConfig, opset: ExportOpset, ext = '.onnx', recon?: string): string {
   const base = modelFile.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_');
   const method = c.wObserver === c.aObserver ? c.wObserver : `${c.wObserver}-${c.aObserver}`;
-  return `${base}_w${c.wBits}a${c.aBits}_${method}${opset === 21 ? '_opset21' : ''}${ext}`;
+  return `${base}_w${c.wBits}a${c.aBits}_${method}${recon && recon !== 'nearest' ? `_${recon}` : ''}${opset === 21 ? '_opset21' : ''}${ext}`;
 }

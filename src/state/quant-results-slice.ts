@@ -4,11 +4,12 @@ import type { ModelSummary } from '../engine/types';
 import type { Preset } from '../data/presets';
 import type { QuantConfig } from '../quant/types';
 import type { QuantLayerRow } from '../worker/quant-api';
+import type { ReconConfig } from '../recon/reconstruct';
 import type { RunState, RunStatus } from './inference-slice';
 import type { ExportOpset } from './quant-config-slice';
 import type { SliceCreator } from './store';
 
-export type QuantJobKind = 'calib' | 'eval' | 'verify';
+export type QuantJobKind = 'calib' | 'eval' | 'verify' | 'recon';
 
 export interface QuantJob extends RunState {
   /** Calibration: 'weights', 'activations' (with its pass) or 'report'. */
@@ -23,6 +24,8 @@ export interface CalibrationResult {
   images: number;
   failed: number;
   ms: number;
+  /** Set when the worker's quantized model is a reconstruction of `base` (the calibration itself). */
+  recon?: { base: CalibrationResult; runId: number; cfg: ReconConfig };
 }
 
 export interface ExportedModel {
@@ -67,7 +70,7 @@ export interface QuantResultsSlice {
 const idle: QuantJob = { status: 'idle', jobId: 0, done: 0, total: 0, startedAt: 0, ms: 0, cancelRequested: false };
 
 export const createQuantResultsSlice: SliceCreator<QuantResultsSlice> = (set) => ({
-  jobs: { calib: idle, eval: idle, verify: idle },
+  jobs: { calib: idle, eval: idle, verify: idle, recon: idle },
   calibration: null,
   evalFloat: null,
   evalQuant: null,

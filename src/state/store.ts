@@ -8,8 +8,10 @@ import { createModelSlice, type ModelSlice } from './model-slice';
 import { createQuantConfigSlice, type QuantConfigSlice } from './quant-config-slice';
 import { createQuantResultsSlice, type QuantResultsSlice } from './quant-results-slice';
 import { createDeviceSlice, createErrorsSlice, type DeviceSlice, type ErrorsSlice } from './status-slice';
+import { createReconSlice, type ReconSlice } from './recon-slice';
+import type { CheckpointStore } from './recon-checkpoints';
 
-export type StudioState = DeviceSlice & ModelSlice & ImagesSlice & InferenceSlice & QuantConfigSlice & QuantResultsSlice & ErrorsSlice;
+export type StudioState = DeviceSlice & ModelSlice & ImagesSlice & InferenceSlice & QuantConfigSlice & QuantResultsSlice & ReconSlice & ErrorsSlice;
 export type StudioStore = StoreApi<StudioState>;
 export type SliceCreator<T> = StateCreator<StudioState, [], [], T>;
 
@@ -18,6 +20,8 @@ export interface AppContext {
   engine: EngineClient;
   /** Hand a file to the user (the page: a download; tests: a recorder). */
   save?: (blob: Blob, fileName: string) => void;
+  /** Where reconstruction checkpoints go (the page: IndexedDB; tests: memory). */
+  checkpoints?: CheckpointStore;
 }
 
 export function createStudioStore(): StudioStore {
@@ -28,6 +32,7 @@ export function createStudioStore(): StudioStore {
     ...createInferenceSlice(...a),
     ...createQuantConfigSlice(...a),
     ...createQuantResultsSlice(...a),
+    ...createReconSlice(...a),
     ...createErrorsSlice(...a),
   }));
 }

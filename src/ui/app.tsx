@@ -1,5 +1,5 @@
 // The page: toolbar, errors, then model, preprocessing and quantization settings on the left, and
-// quantize → layers → evaluate → export, then float runs and results on the right.
+// quantize → layers → reconstruct → evaluate → export, then float runs and results on the right.
 import { useEffect } from 'react';
 import { commandForKey } from '../state/commands';
 import { useApp } from './app-context';
@@ -13,6 +13,7 @@ import { PreprocessPanel } from './preprocess-panel';
 import { QuantConfigPanel } from './quant-config';
 import { QuantLayersPanel } from './quant-layers';
 import { QuantPanel } from './quant-panel';
+import { ReconPanel } from './recon-panel';
 import { ResultsPanel } from './results-grid';
 import { RunPanel } from './run-panel';
 import { Toolbar } from './toolbar';
@@ -46,6 +47,7 @@ export function App() {
         <div className="work">
           <QuantPanel />
           <QuantLayersPanel />
+          <ReconPanel />
           <EvaluatePanel />
           <ExportPanel />
           <RunPanel />

@@ -17,9 +17,9 @@ export function ExportPanel() {
   const opset = useStudio((s) => s.exportOpset);
   const fallbacks = useStudio((s) => (s.fallbacks && s.fallbacks.from === s.calibration && s.fallbacks.opset === s.exportOpset ? s.fallbacks.lines : null));
   const exported = useStudio((s) => (s.exported && s.exported.from === s.calibration && s.exported.opset === s.exportOpset ? s.exported : null));
-  const busy = useStudio((s) => s.jobs.verify.status === 'running' || s.jobs.calib.status === 'running');
+  const busy = useStudio((s) => s.jobs.verify.status === 'running' || s.jobs.calib.status === 'running' || s.jobs.recon.status === 'running');
   if (!calibration) return null;
-  const fileName = quantFileName(modelFile, calibration.config, opset);
+  const fileName = quantFileName(modelFile, calibration.config, opset, '.onnx', calibration.recon?.cfg.method);
   return (
     <section className="panel" aria-label="Export">
       <div className="panel-head">

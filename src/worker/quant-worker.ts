@@ -172,12 +172,10 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
           );
           quant = { session: s, state };
         } catch (e) {
-          if (isStudioError(e) && e.code === 'cancelled') {
-            // the session keeps the calibrated model, not a half-reconstructed one
-            quant = { session: s, state: calibratedState! };
-            applyState(s, calibratedState!);
-            return { cancelled: true, ms: performance.now() - t0, blocks };
-          }
+          // cancelled or failed: the session goes back to the calibrated model, not a half-reconstructed one
+          quant = { session: s, state: calibratedState! };
+          applyState(s, calibratedState!);
+          if (isStudioError(e) && e.code === 'cancelled') return { cancelled: true, ms: performance.now() - t0, blocks };
           throw e;
         } finally {
           paused.delete(req.jobId);

@@ -37,7 +37,7 @@ export async function exportModel(ctx: AppContext): Promise<ExportedModel | null
   try {
     const r = await ctx.engine.exportModel(opset);
     const exported: ExportedModel = {
-      fileName: quantFileName(st.model.fileName, from.config, opset),
+      fileName: quantFileName(st.model.fileName, from.config, opset, '.onnx', from.recon?.cfg.method),
       opset,
       blob: new Blob([r.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
       fallbacks: r.fallbacks,
@@ -65,7 +65,7 @@ export async function downloadReport(ctx: AppContext): Promise<void> {
     return;
   }
   const report = buildReport(st);
-  const name = quantFileName(st.model.fileName, st.calibration.config, st.exported?.opset ?? st.exportOpset, '.report.json');
+  const name = quantFileName(st.model.fileName, st.calibration.config, st.exported?.opset ?? st.exportOpset, '.report.json', st.calibration.recon?.cfg.method);
   save(ctx, new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' }), name);
 }
 

@@ -31,7 +31,7 @@ export async function cancelJob(ctx: AppContext, kind: QuantJobKind, wait = fals
 
 /** Stop every quantization job and wait for them (before a new model replaces the session). */
 export async function cancelQuantJobs(ctx: AppContext): Promise<void> {
-  await Promise.all((['calib', 'eval', 'verify'] as const).map((k) => cancelJob(ctx, k, true)));
+  await Promise.all((['calib', 'eval', 'verify', 'recon'] as const).map((k) => cancelJob(ctx, k, true)));
 }
 
 /**

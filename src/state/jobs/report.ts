@@ -2,6 +2,7 @@
 // configuration, the per-layer table, accuracies (float, quantized, agreement, onnxruntime-web),
 // the exported file and the time each step took.
 import type { QuantStats } from '../../worker/quant-api';
+import type { ReconConfig } from '../../recon/reconstruct';
 import type { StudioState } from '../store';
 import { selectEvalStats, selectVerifyStats } from '../quant-selectors';
 
@@ -13,6 +14,16 @@ function stats(s: QuantStats | null) {
 }
 
 const ratio = (n: number, d: number) => (d ? Number((n / d).toFixed(6)) : null);
+
+function reconstructionReport(st: StudioState, runId: number, cfg: ReconConfig) {
+  const run = st.reconRuns.find((r) => r.id === runId);
+  const { flatness: _f, ...settings } = cfg;
+  return {
+    ...settings,
+    seconds: run ? run.ms / 1000 : null,
+    blocks: run?.blocks.map((b) => ({ name: b.name, kind: b.kind, layers: b.layers, status: b.status, firstLoss: b.firstLoss, lastLoss: b.lastLoss })) ?? [],
+  };
+}
 
 export function buildReport(st: StudioState) {
   const c = st.calibration!;
@@ -27,6 +38,7 @@ export function buildReport(st: StudioState) {
     preprocessing: c.preset,
     config: c.config,
     calibration: { images: c.images, unreadable: c.failed, seconds: c.ms / 1000 },
+    reconstruction: c.recon ? reconstructionReport(st, c.recon.runId, c.recon.cfg) : null,
     layers: c.rows.map((r) => ({ index: r.index, name: r.name, opType: r.opType, weight: stats(r.weight), activation: r.act && { tensor: r.actTensor, ...stats(r.act) } })),
     evaluation: ev.done
       ? {

@@ -1,0 +1,55 @@
+// Reconstruction checkpoints kept across reloads: after each block the worker's state goes to
+// IndexedDB (idb-keyval), one per model file name, so "Resume reconstruction (block k of n)" can
+// continue where a closed tab stopped. Without IndexedDB (private modes, Node) nothing is kept.
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import type { QuantConfig } from '../quant/types';
+import type { ReconCheckpoint } from '../worker/recon-api';
+import type { CheckpointInfo, FlatnessRequest } from './recon-slice';
+
+export interface StoredCheckpoint extends CheckpointInfo {
+  flatness: FlatnessRequest | null;
+  presetId: string;
+  checkpoint: ReconCheckpoint;
+}
+
+export interface CheckpointStore {
+  load(modelFile: string): Promise<StoredCheckpoint | undefined>;
+  save(c: StoredCheckpoint): Promise<void>;
+  clear(modelFile: string): Promise<void>;
+}
+
+const key = (modelFile: string) => `recon:${modelFile}`;
+
+/** The page's store: one IndexedDB database of its own. */
+export function idbCheckpoints(): CheckpointStore {
+  let db: UseStore | null = null;
+  const store = () => (db ??= createStore('quant-studio', 'recon-checkpoints'));
+  const none = typeof indexedDB === 'undefined';
+  return {
+    load: async (modelFile) => (none ? undefined : get<StoredCheckpoint>(key(modelFile), store())),
+    save: async (c) => (none ? undefined : set(key(c.modelFile), c, store())),
+    clear: async (modelFile) => (none ? undefined : del(key(modelFile), store())),
+  };
+}
+
+/** An in-memory store (tests, or pages that should forget). */
+export function memoryCheckpoints(): CheckpointStore & { map: Map<string, StoredCheckpoint> } {
+  const map = new Map<string, StoredCheckpoint>();
+  return {
+    map,
+    load: async (f) => map.get(f),
+    save: async (c) => void map.set(c.modelFile, c),
+    clear: async (f) => void map.delete(f),
+  };
+}
+
+/** The summary the store keeps (without the state itself). */
+export function checkpointInfo(c: StoredCheckpoint): CheckpointInfo {
+  return { modelFile: c.modelFile, cfg: c.cfg, quant: c.quant, blocks: c.blocks, total: c.total, savedAt: c.savedAt };
+}
+
+/** The checkpoint can continue the current calibration: same quantization configuration. */
+export function checkpointFits(c: Pick<CheckpointInfo, 'quant'>, calibrated: QuantConfig): boolean {
+  return JSON.stringify(c.quant) === JSON.stringify(calibrated);
+}
+

@@ -1,0 +1,164 @@
+// Comparing runs: the ablation over QDrop's drop probability p (a list of values run one after
+// another, each from the calibrated model) with the loss and the flatness of each p side by side
+// and the final top-1 of each; then every finished run in a table.
+import { useMemo } from 'react';
+import { commands } from '../state/commands';
+import { meanFlatness, runLossLine } from '../state/recon-curves';
+import type { ReconRunRecord, RunAccuracy } from '../state/recon-slice';
+import { CommandButton, useApp, useStudio } from './app-context';
+import { palette, CurveChart, type Series } from './recon-charts';
+import { METHOD_LABELS } from './recon-config';
+import { formatDuration, formatPercent, formatSig } from './format';
+
+/** Mean over the blocks of the last loss window. */
+function finalLoss(r: ReconRunRecord): number | null {
+  const xs = r.blocks.map((b) => b.lastLoss).filter((x): x is number => x !== null);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+function Accuracy({ top1, evaluating }: { top1: RunAccuracy | null; evaluating: boolean }) {
+  if (evaluating) return <span className="muted">evaluating…</span>;
+  if (!top1) return <span className="muted">–</span>;
+  if (!top1.labeled) return <span title="no labels: agreement with the float model">{formatPercent(top1.agree / Math.max(1, top1.compared))} agr.</span>;
+  return (
+    <span>
+      {formatPercent(top1.correct / top1.labeled)} <span className="muted">({top1.correct}/{top1.labeled})</span>
+    </span>
+  );
+}
+
+export function AblationView() {
+  const ctx = useApp();
+  const text = useStudio((s) => s.ablationText);
+  const alsoInput = useStudio((s) => s.ablationAlsoInput);
+  const ablation = useStudio((s) => s.ablation);
+  const runs = useStudio((s) => s.reconRuns);
+  const live = useStudio((s) => s.reconRun);
+  const busy = useStudio((s) => s.ablation?.status === 'running');
+  const rows = useMemo(() => {
+    if (!ablation) return [];
+    return ablation.values.map((p, i) => {
+      const done = runs.find((r) => r.group?.id === ablation.id && r.group.index === i);
+      const current = live?.group?.id === ablation.id && live.group.index === i ? live : null;
+      return { p, i, run: done ?? current };
+    });
+  }, [ablation, runs, live]);
+  const series = useMemo(() => {
+    const n = rows.length;
+    const loss: Series[] = [];
+    const flat: Series[] = [];
+    for (const { p, i, run } of rows) {
+      if (!run) continue;
+      const color = palette(i, n);
+      loss.push({ key: `p${i}`, label: `p = ${p}`, color, points: runLossLine(run.curves, run.cfg.iters).map((q) => ({ x: q.iter, y: q.rec })) });
+      const f = meanFlatness(run.flatnessCurves);
+      if (f) flat.push({ key: `p${i}`, label: `p = ${p}`, color, points: f.alphas.map((a, k) => ({ x: a, y: f.losses[k] })) });
+    }
+    return { loss, flat };
+  }, [rows]);
+  return (
+    <div className="ablation" aria-label="Ablation over the drop probability">
+      <h3>Ablation: drop probability p</h3>
+      <div className="run-row">
+        <label className="field field-wide ablation-values">
+          <span>Drop probabilities</span>
+          <input type="text" spellCheck={false} value={text} disabled={busy} onChange={(e) => ctx.store.getState().setAblationText(e.target.value)} />
+        </label>
+        <label className="check" title="QDrop uses one p for the activation quantizers and the block input">
+          <input type="checkbox" checked={alsoInput} disabled={busy} onChange={(e) => ctx.store.getState().setAblationAlsoInput(e.target.checked)} />
+          also for the input
+        </label>
+        <CommandButton command={commands.runAblation} title="Run the settings above once per p, each from the calibrated model" />
+      </div>
+      {ablation && (
+        <>
+          <div className="recon-charts">
+            <div>
+              <div className="chart-title muted">Reconstruction loss, blocks one after another</div>
+              <CurveChart series={series.loss} testId="ablation-loss-chart" label="Reconstruction loss per p" xLabel="iteration" log />
+            </div>
+            <div>
+              <div className="chart-title muted">Flatness: mean block loss along a random direction</div>
+              <CurveChart series={series.flat} testId="ablation-flatness-chart" label="Flatness per p" xLabel="α" log />
+            </div>
+          </div>
+          <table className="layers ablation-table" data-testid="ablation-table" data-status={ablation.status}>
+            <thead>
+              <tr>
+                <th className="num">p</th>
+                <th className="num">input p</th>
+                <th>Status</th>
+                <th className="num">Final loss</th>
+                <th className="num">Time</th>
+                <th className="num">Top-1</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ p, i, run }) => (
+                <tr key={i} data-p={p} data-status={run?.status ?? 'queued'} data-correct={run?.top1?.correct} data-labeled={run?.top1?.labeled}>
+                  <td className="num mono">{p}</td>
+                  <td className="num mono">{run ? run.cfg.inputDrop : ablation.alsoInput ? p : '–'}</td>
+                  <td>{run ? (run.evaluating ? 'evaluating' : run.status) : ablation.status === 'running' ? 'queued' : 'not run'}</td>
+                  <td className="num mono">{run && finalLoss(run) !== null ? formatSig(finalLoss(run)!) : ''}</td>
+                  <td className="num">{run && run.ms ? formatDuration(run.ms) : ''}</td>
+                  <td className="num" data-testid="ablation-top1">
+                    {run ? <Accuracy top1={run.top1} evaluating={run.evaluating} /> : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function RunsTable() {
+  const runs = useStudio((s) => s.reconRuns);
+  const current = useStudio((s) => s.calibration?.recon?.runId ?? null);
+  if (!runs.length) return null;
+  return (
+    <div className="recon-runs">
+      <div className="run-row">
+        <h3>Finished runs</h3>
+        <span className="spacer" />
+        <CommandButton command={commands.clearReconRuns} />
+      </div>
+      <table className="layers" data-testid="recon-runs">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Method</th>
+            <th>Calibration</th>
+            <th className="num">Iterations</th>
+            <th className="num">p</th>
+            <th className="num">input p</th>
+            <th className="num">Seed</th>
+            <th className="num">Final loss</th>
+            <th className="num">Time</th>
+            <th className="num">Top-1</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => (
+            <tr key={r.id} data-run={r.id} className={r.id === current ? 'current' : undefined} title={r.id === current ? 'the model evaluated and exported now' : undefined}>
+              <td className="muted">{r.id}</td>
+              <td>{METHOD_LABELS[r.cfg.method].label}</td>
+              <td className="mono">{r.calib}</td>
+              <td className="num">{r.cfg.iters}</td>
+              <td className="num mono">{r.cfg.drop}</td>
+              <td className="num mono">{r.cfg.inputDrop}</td>
+              <td className="num">{r.cfg.seed}</td>
+              <td className="num mono">{finalLoss(r) !== null ? formatSig(finalLoss(r)!) : ''}</td>
+              <td className="num">{formatDuration(r.ms)}</td>
+              <td className="num">
+                <Accuracy top1={r.top1} evaluating={r.evaluating} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

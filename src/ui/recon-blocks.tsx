@@ -1,0 +1,77 @@
+// The block partition and, during and after a run, each block's status, iterations, time left and
+// loss (first window → last window).
+import { useShallow } from 'zustand/react/shallow';
+import { initialBlocks, reconEta, type ReconBlockProgress } from '../state/recon-slice';
+import { useStudio } from './app-context';
+import { formatDuration, formatSig } from './format';
+import { useNow } from './job-progress';
+
+const STATUS: Record<ReconBlockProgress['status'], string> = {
+  pending: 'pending',
+  caching: 'caching',
+  training: 'training',
+  done: 'done',
+  skipped: 'no weights',
+  restored: 'from checkpoint',
+};
+
+export function ReconBlocks() {
+  const run = useStudio((s) => (s.reconRun && s.reconRun.cfg.method === s.reconSettings.method ? s.reconRun : null));
+  const listed = useStudio(useShallow((s) => (s.reconBlocksMethod === s.reconSettings.method ? s.reconBlocks : [])));
+  const live = run !== null && (run.status === 'running' || run.status === 'paused');
+  const now = useNow(live, 1000);
+  const blocks = run ? run.blocks : initialBlocks(listed, 0);
+  if (!blocks.length) return null;
+  const blockEta = run && live ? reconEta(run, now).block : NaN;
+  const iters = run?.cfg.iters;
+  return (
+    <div className="layers-scroll recon-blocks-scroll">
+      <table className="layers recon-blocks" data-testid="recon-blocks">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Block</th>
+            <th>Kind</th>
+            <th className="num">Layers</th>
+            <th>Status</th>
+            <th className="num">Iterations</th>
+            <th className="num" title="Active time caching the block's inputs and outputs, then training it">
+              Time
+            </th>
+            <th className="num">Loss first → last</th>
+          </tr>
+        </thead>
+        <tbody>
+          {blocks.map((b) => {
+            const current = live && run!.current === b.index;
+            return (
+              <tr key={b.index} data-block={b.index} data-status={b.status} className={current ? 'current' : undefined}>
+                <td className="muted">{b.index + 1}</td>
+                <td className="mono name" title={b.name}>
+                  {b.name}
+                </td>
+                <td>{b.kind}</td>
+                <td className="num" title={b.layers.join('\n')}>
+                  {b.layers.length}
+                  {b.acts ? <span className="muted"> · {b.acts} act</span> : null}
+                </td>
+                <td className={`block-status block-${b.status}`}>
+                  {STATUS[b.status]}
+                  {b.status === 'caching' && b.cacheTotal ? ` ${b.cacheDone}/${b.cacheTotal}` : ''}
+                  {current && b.status === 'training' && Number.isFinite(blockEta) ? <span className="muted"> · ETA {formatDuration(blockEta)}</span> : null}
+                </td>
+                <td className="num">{iters && (b.itersDone || b.status === 'training') ? `${b.itersDone} / ${iters}` : ''}</td>
+                <td className="num" title={b.cacheMs + b.trainMs > 0 ? `caching ${formatDuration(b.cacheMs)}, training ${formatDuration(b.trainMs)}` : undefined}>
+                  {b.cacheMs + b.trainMs > 0 ? formatDuration(b.cacheMs + b.trainMs) : ''}
+                </td>
+                <td className="num mono" data-testid={b.lastLoss !== null ? 'block-loss' : undefined}>
+                  {b.lastLoss !== null ? `${formatSig(b.firstLoss ?? NaN)} → ${formatSig(b.lastLoss)}` : ''}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
