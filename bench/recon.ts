@@ -180,12 +180,14 @@ function markdown(rows: ReconRow[], adapter: string, date: string): string {
     '',
     `${CALIB} calibration images (first of ../shared/data/cifar10/train), ${TEST} test images, ${ITERS} iterations per block, batch ${BATCH}, MSE ranges, first/last layer 8-bit; ${adapter}; ${os.cpus().length} CPU cores.`,
     '',
-    '| config | method | seed | studio top-1 | onnxruntime top-1 | studio = onnxruntime | reconstruction s | mean it/s | mean GFLOP/s |',
+    '| config | method | seed | studio top-1 | onnxruntime top-1 | studio = onnxruntime | reconstruction s (incl. caching) | it/s (all blocks) | GFLOP/s (all blocks) |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const its = r.blocks.length ? (r.blocks.reduce((a, b) => a + b.itersPerSecond, 0) / r.blocks.length).toFixed(2) : '—';
-    const gf = r.blocks.length ? (r.blocks.reduce((a, b) => a + b.gflops, 0) / r.blocks.length).toFixed(2) : '—';
+    // over all blocks: iterations / training seconds, and FLOP-weighted GFLOP/s
+    const secs = r.blocks.reduce((a, b) => a + b.seconds, 0);
+    const its = r.blocks.length ? (r.blocks.reduce((a, b) => a + b.iters, 0) / secs).toFixed(2) : '—';
+    const gf = r.blocks.length ? (r.blocks.reduce((a, b) => a + b.gflops * b.seconds, 0) / secs).toFixed(2) : '—';
     lines.push(`| ${r.config} | ${r.method} | ${r.seed ?? '—'} | ${pct(r.studioTop1)} | ${pct(r.onnxTop1)} | ${r.agree === null ? 'n/a' : `${r.agree}/${TEST}`} | ${r.reconSeconds || '—'} | ${its} | ${gf} |`);
   }
   const w2 = rows.filter((r) => r.config === 'W2A4' && r.method === 'qdrop');
