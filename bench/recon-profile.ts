@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const step = stepBuffer(gpu);
     const program = new BlockProgram(gpu, a, block, weights, acts, caches, step, { batch: BATCH, drop: 0.5, inputDrop: 0.5, lsq: true, historyLength: 50 });
     writeStep(gpu, step, { iter: 1, seed: 1, beta: 10, lambda: 0.01, lrV: 1e-3, lrS: 4e-5, bc1: 0.1, bc2: 0.001 });
-    const iteration = program.iteration(0);
+    const iteration = program.iteration();
     const time = async (ds: typeof iteration) => {
       const t = [];
       for (let r = 0; r < REPS + 1; r++) {

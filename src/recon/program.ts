@@ -20,7 +20,7 @@ import { conv2dGradInput, conv2dGradWeight, gemmGradA, gemmGradB } from '../gpu/
 import { unaryGrad } from '../gpu/kernels/unary-grad';
 import { globalPoolGrad, poolGrad } from '../gpu/kernels/pool-grad';
 import { reconLoss, reconLossPartials } from '../gpu/kernels/recon-loss';
-import { reduceSum } from '../gpu/kernels/reduce-sum';
+import { reduceSum, reduceSumAtStep } from '../gpu/kernels/reduce-sum';
 import { gatherBatch } from '../gpu/kernels/gather-batch';
 import { LSQ_EPS, lsqBackward, lsqForward, lsqState } from '../gpu/kernels/lsq-quant';
 import { adaroundBackward, adaroundInit, adaroundParams, adaroundSoft, hardCodes, adaroundRegPartials } from '../gpu/kernels/adaround';
@@ -91,8 +91,10 @@ export class BlockProgram {
   /** Reconstruction loss and regulariser of the last `historyLength` iterations (slot t % length). */
   readonly recHistory: GPUBuffer;
   readonly regHistory: GPUBuffer;
-  /** Sample a batch and run forward + backward + update: one training iteration (slot t % historyLength). */
-  private readonly steps: Dispatch[][] = [];
+  /** Sample a batch, forward, backward, record the losses in slot iter % historyLength, update. */
+  private readonly step: Dispatch[];
+  /** The same without the optimizer update (tests compare gradients). */
+  private readonly gradient: Dispatch[];
   /** Forward only (soft weights, current drop settings) and the loss into slot 0 of evalHistory. */
   readonly evalForward: Dispatch[] = [];
   readonly evalLoss: GPUBuffer;
@@ -164,12 +166,13 @@ export class BlockProgram {
     for (const l of this.layers) this.update.push(adam(gpu, l.v.buffer, l.dv.buffer, l.m, l.s2, numel(l.v.shape), { slot: 'v' }, stepBuf));
     if (opts.lsq) for (const s of this.acts) this.update.push(adam(gpu, s.sz, s.grad, s.m, s.s2, 1, { slot: 's', positive: { eps: LSQ_EPS }, stride: 2 }, stepBuf));
 
-    for (let h = 0; h < opts.historyLength; h++) {
-      const record = [reduceSum(gpu, this.lossPartials, this.lossSlots, this.recHistory, h, 'set')];
-      this.layers.forEach((l, i) => record.push(reduceSum(gpu, l.regPartials, l.regSlots, this.regHistory, h, i === 0 ? 'set' : 'add')));
-      if (!this.layers.length) record.push(reduceSum(gpu, this.lossPartials, 0, this.regHistory, h, 'set'));
-      this.steps.push([...this.sampled, ...this.forward, lossD, ...this.backward, ...record, ...this.update]);
-    }
+    // the history slot comes from the Step uniform's iteration: one dispatch list serves every iteration
+    const at = { slots: opts.historyLength };
+    const record = [reduceSumAtStep(gpu, this.lossPartials, this.lossSlots, this.recHistory, stepBuf, at, 'set')];
+    this.layers.forEach((l, i) => record.push(reduceSumAtStep(gpu, l.regPartials, l.regSlots, this.regHistory, stepBuf, at, i === 0 ? 'set' : 'add')));
+    if (!this.layers.length) record.push(reduceSumAtStep(gpu, this.lossPartials, 0, this.regHistory, stepBuf, at, 'set'));
+    this.gradient = [...this.sampled, ...this.forward, lossD, ...this.backward, ...record];
+    this.step = [...this.gradient, ...this.update];
     this.evalForward.push(...this.forward, lossD, reduceSum(gpu, this.lossPartials, this.lossSlots, this.evalLoss, 0, 'set'));
   }
 
@@ -186,9 +189,9 @@ export class BlockProgram {
     this.gpu.write(this.softWeights(node).buffer, w);
   }
 
-  /** The dispatches of iteration t. */
-  iteration(t: number): Dispatch[] {
-    return this.steps[t % this.steps.length];
+  /** The dispatches of one training iteration (which one is the Step uniform's business). */
+  iteration(): Dispatch[] {
+    return this.step;
   }
 
   /** Sample a batch (the Step's iteration picks it) without training: for evaluating the loss. */
@@ -233,7 +236,7 @@ export class BlockProgram {
 
   /** The iteration without the optimizer update (tests compare gradients). */
   gradientOnly(): Dispatch[] {
-    return [...this.sampled, ...this.forward, ...this.steps[0].slice(this.sampled.length + this.forward.length, this.steps[0].length - this.update.length)];
+    return this.gradient;
   }
 
   destroy(): void {

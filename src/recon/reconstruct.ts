@@ -185,7 +185,7 @@ async function train(
       bc1: 1 - 0.9 ** (t + 1),
       bc2: 1 - 0.999 ** (t + 1),
     });
-    gpu.encode(program.iteration(t));
+    gpu.encode(program.iteration());
     const windowEnd = (t + 1) % every === 0 || t + 1 === cfg.iters;
     if (!windowEnd) continue;
     const n = (t % every) + 1;
