@@ -3,13 +3,9 @@
 import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
 import type { PoolKind, PoolParams } from '../../ref/pool';
 import { numel } from './layout';
+import { poolUniformInts } from './pool';
 
 const KINDS: Record<PoolKind, number> = { max: 0, avg: 1 };
-
-/** Spatial values as [D, H, W], leading unused dimensions filled with `fill`. */
-function dhw(values: readonly number[], fill: number): number[] {
-  return [...new Array<number>(3 - values.length).fill(fill), ...values, 0];
-}
 
 /**
  * dx (shape of x) from dy (shape of the pool output) for pool(kind, x, y, p). x is the forward
@@ -18,24 +14,10 @@ function dhw(values: readonly number[], fill: number): number[] {
  * (countIncludePad honoured). dx is written, not accumulated.
  */
 export function poolGrad(gpu: Gpu, kind: PoolKind, x: GpuTensor, dy: GpuTensor, dx: GpuTensor, p: PoolParams): Dispatch {
-  const r = x.shape.length - 2;
-  if (r < 1 || r > 3 || dy.shape.length !== r + 2 || p.kernel.length !== r || p.pads.length !== 2 * r) {
-    throw new Error(`poolGrad: input [${x.shape.join(', ')}] and kernel [${p.kernel.join(', ')}] need 1–3 spatial dims`);
-  }
-  if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== x.shape[1]) throw new Error('poolGrad: N and C of input and output differ');
   if (numel(dx.shape) !== numel(x.shape)) throw new Error(`poolGrad: dx [${dx.shape.join(', ')}] is not the size of x [${x.shape.join(', ')}]`);
   const n = numel(x.shape);
   const label = kind === 'max' ? 'MaxPoolGrad' : 'AveragePoolGrad';
-  const ints = [
-    n, p.countIncludePad ? 1 : 0, 0, 0,
-    ...dhw(x.shape.slice(2), 1),
-    ...dhw(dy.shape.slice(2), 1),
-    ...dhw(p.kernel, 1),
-    ...dhw(p.strides, 1),
-    ...dhw(p.dilations, 1),
-    ...dhw(p.pads.slice(0, r), 0),
-    ...dhw(p.pads.slice(r), 0),
-  ];
+  const ints = poolUniformInts('poolGrad', x, dy, p, n);
   const u = gpu.uniform(label, ints);
   return gpu.dispatch('pool-grad', [x.buffer, dy.buffer, dx.buffer, u], grid(Math.ceil(n / 64)), { KIND: KINDS[kind] }, label);
 }

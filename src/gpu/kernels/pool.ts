@@ -12,15 +12,18 @@ function dhw(values: readonly number[], fill: number): number[] {
   return [...new Array<number>(3 - values.length).fill(fill), ...values, 0];
 }
 
-export function pool(gpu: Gpu, kind: PoolKind, x: GpuTensor, y: GpuTensor, p: PoolParams): Dispatch {
+/**
+ * Uniform words shared by pool.wgsl and pool-grad.wgsl: [n, countIncludePad, 0, 0], then input and
+ * output spatial sizes, kernel, strides, dilations, begin and end pads as [D, H, W, 0] each.
+ * Checks that x (input) and y (pool output) have 1–3 spatial dims matching the window.
+ */
+export function poolUniformInts(what: string, x: GpuTensor, y: GpuTensor, p: PoolParams, n: number): number[] {
   const r = x.shape.length - 2;
   if (r < 1 || r > 3 || y.shape.length !== r + 2 || p.kernel.length !== r || p.pads.length !== 2 * r) {
-    throw new Error(`pool: input [${x.shape.join(', ')}] and kernel [${p.kernel.join(', ')}] need 1–3 spatial dims`);
+    throw new Error(`${what}: input [${x.shape.join(', ')}] and kernel [${p.kernel.join(', ')}] need 1–3 spatial dims`);
   }
-  if (y.shape[0] !== x.shape[0] || y.shape[1] !== x.shape[1]) throw new Error('pool: N and C of input and output differ');
-  const n = numel(y.shape);
-  const label = kind === 'max' ? 'MaxPool' : 'AveragePool';
-  const ints = [
+  if (y.shape[0] !== x.shape[0] || y.shape[1] !== x.shape[1]) throw new Error(`${what}: N and C of input and output differ`);
+  return [
     n, p.countIncludePad ? 1 : 0, 0, 0,
     ...dhw(x.shape.slice(2), 1),
     ...dhw(y.shape.slice(2), 1),
@@ -30,6 +33,12 @@ export function pool(gpu: Gpu, kind: PoolKind, x: GpuTensor, y: GpuTensor, p: Po
     ...dhw(p.pads.slice(0, r), 0),
     ...dhw(p.pads.slice(r), 0),
   ];
+}
+
+export function pool(gpu: Gpu, kind: PoolKind, x: GpuTensor, y: GpuTensor, p: PoolParams): Dispatch {
+  const n = numel(y.shape);
+  const label = kind === 'max' ? 'MaxPool' : 'AveragePool';
+  const ints = poolUniformInts('pool', x, y, p, n);
   const u = gpu.uniform(label, ints);
   return gpu.dispatch('pool', [x.buffer, y.buffer, u], grid(Math.ceil(n / 64)), { KIND: KINDS[kind] }, label);
 }
