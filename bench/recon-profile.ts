@@ -11,6 +11,7 @@ import type * as GpuModule from '../src/gpu/gpu';
 import type * as Analysis from '../src/recon/analysis';
 import type * as Program from '../src/recon/program';
 import type * as Step from '../src/recon/step';
+import type * as Cache from '../src/recon/cache';
 import type * as Types from '../src/quant/types';
 import type * as Apply from '../src/quant/apply';
 import type * as Dtype from '../src/onnx/dtype';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     const { analyzeSession, sessionBlocks } = await load<typeof Analysis>('/src/recon/analysis.ts');
     const { BlockProgram } = await load<typeof Program>('/src/recon/program.ts');
     const { stepBuffer, writeStep } = await load<typeof Step>('/src/recon/step.ts');
+    const { sampleCacheOf } = await load<typeof Cache>('/src/recon/cache.ts');
     const { qrange, DEFAULT_CONFIG } = await load<typeof Types>('/src/quant/types.ts');
     const { quantizeCodes } = await load<typeof Apply>('/src/quant/apply.ts');
     const { tensorFloat32 } = await load<typeof Dtype>('/src/onnx/dtype.ts');
@@ -53,8 +55,8 @@ async function main(): Promise<void> {
     const acts = block.acts.map((tensor) => ({ tensor, range: qrange(4, false), scale: 0.1, zeroPoint: 0 }));
     const count = 64;
     const size = (t: string) => a.shapeOf(t).slice(1).reduce((p, q) => p * q, 1);
-    const cache = (n: number) => gpu.tensor('cache', [count * n], new Float32Array(count * n).map(() => Math.random())).buffer;
-    const caches = { xFp: cache(size(block.input)), xQ: cache(size(block.input)), yFp: cache(size(block.output)), count };
+    const cache = (n: number) => sampleCacheOf(gpu, 'cache', new Float32Array(count * n).map(() => Math.random()), count);
+    const caches = { x: cache(size(block.input)), xQ: cache(size(block.input)), y: cache(size(block.output)) };
     const step = stepBuffer(gpu);
     const program = new BlockProgram(gpu, a, block, weights, acts, caches, step, { batch: BATCH, drop: 0.5, inputDrop: 0.5, lsq: true, historyLength: 50 });
     writeStep(gpu, step, { iter: 1, seed: 1, beta: 10, lambda: 0.01, lrV: 1e-3, lrS: 4e-5, bc1: 0.1, bc2: 0.001 });

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { isPresetId, PRESETS } from '../data/presets';
 import type { ObserverKind } from '../quant/types';
 import { methodDefaults, RECON_DEFAULTS, RECON_METHODS, type ReconMethod } from '../recon/reconstruct';
+import type { CachePrecision } from '../recon/cache';
 import { intIn, mustExist, oneOf, parseFlags, positiveInt, UsageError } from './flags';
 
 export const OBSERVERS: readonly ObserverKind[] = ['minmax', 'mse', 'percentile', 'entropy'];
@@ -36,6 +37,9 @@ export interface QuantizeArgs {
   inputDrop: number;
   seed: number;
   reconBatch: number;
+  earlyStop: boolean;
+  cacheMiB: number;
+  cachePrecision: 'auto' | CachePrecision;
 }
 
 export const QUANTIZE_HELP = `quantize options:
@@ -66,6 +70,9 @@ export const QUANTIZE_HELP = `quantize options:
   --input-drop P      probability that a block input element is the quantized one (qdrop 0.5, else 1)
   --seed S            random seed of batch sampling and drop masks (default ${RECON_DEFAULTS.seed})
   --recon-batch N     reconstruction batch (default ${RECON_DEFAULTS.batch})
+  --early-stop        end a block early once its rounding is decided and its loss is flat
+  --cache-mib N       GPU memory for a block's cached inputs/outputs (default ${RECON_DEFAULTS.cacheMiB})
+  --cache-precision P auto | f32 | f16 (default auto: float32 if it fits --cache-mib, else float16)
   --json              end with one JSON line {model, w, a, method, observer, calibImages,
                       top1Float, top1Quant, top1Onnx, seconds, ...}
 `;
@@ -98,6 +105,9 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     'input-drop': { type: 'string' },
     seed: { type: 'string' },
     'recon-batch': { type: 'string' },
+    'early-stop': { type: 'boolean', default: false },
+    'cache-mib': { type: 'string' },
+    'cache-precision': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (v.help) return 'help';
@@ -121,8 +131,8 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     return p;
   };
   if (method === 'nearest') {
-    for (const f of ['iters', 'drop', 'input-drop', 'seed', 'recon-batch']) {
-      if (v[f] !== undefined) throw new UsageError(`--${f} applies to reconstruction; add --method adaround, brecq or qdrop`);
+    for (const f of ['iters', 'drop', 'input-drop', 'seed', 'recon-batch', 'early-stop', 'cache-mib', 'cache-precision']) {
+      if (v[f] !== undefined && v[f] !== false) throw new UsageError(`--${f} applies to reconstruction; add --method adaround, brecq or qdrop`);
     }
   }
   const defaults = methodDefaults(method);
@@ -135,6 +145,9 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     inputDrop: prob('input-drop', v['input-drop'], defaults.inputDrop),
     seed,
     reconBatch: positiveInt('recon-batch', v['recon-batch']) ?? RECON_DEFAULTS.batch,
+    earlyStop: v['early-stop'] === true,
+    cacheMiB: positiveInt('cache-mib', v['cache-mib']) ?? RECON_DEFAULTS.cacheMiB,
+    cachePrecision: oneOf('cache-precision', v['cache-precision'], ['auto', 'f32', 'f16'] as const, RECON_DEFAULTS.cachePrecision),
     model,
     calib: mustExist('calib', v.calib, 'file or folder'),
     calibCount: positiveInt('calib-count', v['calib-count']) ?? 256,

@@ -60,6 +60,12 @@ describe('quantize flags', () => {
     expect(() => parseCommand([...base, '--method', 'gptq'])).toThrow(/--method must be one of nearest, adaround, brecq, qdrop/);
     expect(() => parseCommand([...base, '--method', 'qdrop', '--drop', '1.5'])).toThrow(/--drop must be a probability in \[0, 1\]/);
     expect(() => parseCommand([...base, '--iters', '100'])).toThrow(/--iters applies to reconstruction; add --method/);
+    expect(q.command === 'quantize' && q.args).toMatchObject({ earlyStop: false, cacheMiB: 2048, cachePrecision: 'auto' });
+    const e = parseCommand([...base, '--method', 'qdrop', '--early-stop', '--cache-mib', '256', '--cache-precision', 'f16']);
+    expect(e.command === 'quantize' && e.args).toMatchObject({ earlyStop: true, cacheMiB: 256, cachePrecision: 'f16' });
+    expect(() => parseCommand([...base, '--early-stop'])).toThrow(/--early-stop applies to reconstruction/);
+    expect(() => parseCommand([...base, '--method', 'qdrop', '--cache-precision', 'f8'])).toThrow(/--cache-precision must be one of auto, f32, f16/);
+    expect(() => parseCommand([...base, '--method', 'qdrop', '--cache-mib', '0'])).toThrow(/--cache-mib needs a whole number/);
   });
 });
 
@@ -102,14 +108,19 @@ describe.skipIf(sharedMissing)(`quant-studio quantize ${sharedMissing}`, () => {
 
   it('reconstructs W2A4 with QDrop (a few iterations), a line per block and the JSON fields', () => {
     const out = join(tmp, 'resnet20.w2a4.qdrop.onnx');
-    const r = cli('quantize', '--model', resnet20, '--calib', cifarTrainDir, '--calib-count', '4', '--w', '2', '--a', '4', '--observer', 'minmax', '--method', 'qdrop', '--iters', '2', '--recon-batch', '4', '--seed', '3', '--out', out, '--json');
+    const r = cli('quantize', '--model', resnet20, '--calib', cifarTrainDir, '--calib-count', '4', '--w', '2', '--a', '4', '--observer', 'minmax', '--method', 'qdrop', '--iters', '2', '--recon-batch', '4', '--seed', '3', '--cache-precision', 'f16', '--out', out, '--json');
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(j).toMatchObject({ method: 'qdrop', iters: 2, drop: 0.5, inputDrop: 0.5, seed: 3, blocks: 11, w: 2, a: 4 });
     expect(typeof j.reconSeconds).toBe('number');
     expect(r.stderr).toMatch(/^reconstruct\s+qdrop: 2 iterations per block, batch 4, drop p 0.5, input p 0.5, seed 3/m);
-    expect(r.stderr.match(/^block\s+\d+\/11 .*: loss .* → .* in .* s/gm)).toHaveLength(11);
+    expect(r.stderr.match(/^block\s+\d+\/11 .*: loss .* → .* in .* s \(.* it\/s, f16 caches\)/gm)).toHaveLength(11);
     expect(existsSync(out)).toBe(true);
+  });
+
+  it('says which block does not fit the cache budget, and what to do (exit code 1)', () => {
+    const r = cli('quantize', '--model', resnet20, '--calib', cifarTrainDir, '--calib-count', '32', '--w', '2', '--a', '4', '--observer', 'minmax', '--method', 'brecq', '--iters', '2', '--cache-mib', '1', '--out', join(tmp, 'x.onnx'));
+    expectUserError(r, 1, /block .*: caching 32 calibration images needs 1\.2 MiB in float16 \(2\.4 MiB in float32\), above the cache budget of 1\.0 MiB\. Use at most 26 images .*--cache-mib/);
   });
 
   it('rejects --w 9 and a missing calibration folder with exit code 2', () => {

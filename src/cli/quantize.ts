@@ -76,9 +76,9 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
   if (evalSet) out.info(`${pad('evaluation')}${evalSet.count} images from ${args.eval}; labels: ${evalSet.labelSource}`);
 
   const recon = args.method !== 'nearest';
-  const cfg: ReconConfig = { ...RECON_DEFAULTS, method: args.method, iters: args.iters, drop: args.drop, inputDrop: args.inputDrop, seed: args.seed, batch: args.reconBatch };
+  const cfg: ReconConfig = { ...RECON_DEFAULTS, method: args.method, iters: args.iters, drop: args.drop, inputDrop: args.inputDrop, seed: args.seed, batch: args.reconBatch, earlyStop: args.earlyStop, cacheMiB: args.cacheMiB, cachePrecision: args.cachePrecision };
   if (recon) {
-    out.info(`${pad('reconstruct')}${args.method}: ${args.iters} iterations per block, batch ${cfg.batch}, drop p ${cfg.drop}, input p ${cfg.inputDrop}, seed ${cfg.seed}, λ ${cfg.lambda}, β ${cfg.betaStart}→${cfg.betaEnd}`);
+    out.info(`${pad('reconstruct')}${args.method}: ${args.iters} iterations per block, batch ${cfg.batch}, drop p ${cfg.drop}, input p ${cfg.inputDrop}, seed ${cfg.seed}, λ ${cfg.lambda}, β ${cfg.betaStart}→${cfg.betaEnd}${cfg.earlyStop ? ', early stop' : ''}; caches ${cfg.cachePrecision === 'auto' ? `float32, float16 above ${cfg.cacheMiB} MiB` : `${cfg.cachePrecision === 'f16' ? 'float16' : 'float32'} within ${cfg.cacheMiB} MiB`}`);
   }
   const progress = progressWithEta(out);
   let blockStart = 0;
@@ -106,7 +106,8 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
               out.progress?.(`${pad('block')}${blockLabel}: ${done}/${cfg.iters} loss ${last.rec.toPrecision(4)} round ${last.reg.toPrecision(4)} · ${(1 / rate).toFixed(1)} it/s · ETA ${Math.ceil(rate * (cfg.iters - done))} s`);
             },
             onBlockEnd: (sum) => {
-              out.result(`${pad('block')}${blockLabel}: loss ${sum.firstLoss.toPrecision(4)} → ${sum.lastLoss.toPrecision(4)} in ${sum.seconds.toFixed(1)} s (${(sum.iters / sum.seconds).toFixed(1)} it/s)`);
+              const early = sum.iters < cfg.iters ? `, stopped early after ${sum.iters} iterations` : '';
+              out.result(`${pad('block')}${blockLabel}: loss ${sum.firstLoss.toPrecision(4)} → ${sum.lastLoss.toPrecision(4)} in ${sum.seconds.toFixed(1)} s (${(sum.iters / sum.seconds).toFixed(1)} it/s, ${sum.cache} caches${early})`);
             },
           },
         }

@@ -19,6 +19,7 @@ import { freshSeed, randArray, rng, testGpu } from '../test/helpers';
 import { analyzeSession, sessionBlocks } from './analysis';
 import { BlockProgram } from './program';
 import { STREAM, stepBuffer, writeStep } from './step';
+import { sampleCacheOf } from './cache';
 import { DEFAULT_CONFIG } from '../quant/types';
 
 /** ‖a − b‖ / ‖b‖ */
@@ -67,7 +68,7 @@ describe.skipIf(!!sharedMissing)('block program gradient', () => {
     const xFp = randArray(count * xSize, r, 0, 1.5);
     const xQ = Float32Array.from(xFp, (v) => Math.round(v / 0.1) * 0.1);
     const yFp = randArray(count * xSize, r, 0, 2);
-    const caches = { xFp: gpu.tensor('xfp', [count * xSize], xFp).buffer, xQ: gpu.tensor('xq', [count * xSize], xQ).buffer, yFp: gpu.tensor('yfp', [count * xSize], yFp).buffer, count };
+    const caches = { x: sampleCacheOf(gpu, 'xfp', xFp, count), xQ: sampleCacheOf(gpu, 'xq', xQ, count), y: sampleCacheOf(gpu, 'yfp', yFp, count) };
     const step = stepBuffer(gpu, 'test');
     const p = 0.5;
     const program = new BlockProgram(gpu, a, block, weights, acts, caches, step, { batch: B, drop: p, inputDrop: p, lsq: true, historyLength: 1 });

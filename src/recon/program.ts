@@ -21,7 +21,7 @@ import { unaryGrad } from '../gpu/kernels/unary-grad';
 import { globalPoolGrad, poolGrad } from '../gpu/kernels/pool-grad';
 import { reconLoss, reconLossPartials } from '../gpu/kernels/recon-loss';
 import { reduceSum, reduceSumAtStep } from '../gpu/kernels/reduce-sum';
-import { gatherBatch } from '../gpu/kernels/gather-batch';
+import { gatherBatch, type BatchCaches } from '../gpu/kernels/gather-batch';
 import { LSQ_EPS, lsqBackward, lsqForward, lsqState } from '../gpu/kernels/lsq-quant';
 import { adaroundBackward, adaroundInit, adaroundParams, adaroundSoft, hardCodes, adaroundRegPartials } from '../gpu/kernels/adaround';
 import { adam } from '../gpu/kernels/adam';
@@ -43,13 +43,8 @@ export interface ProgramOptions {
   historyLength: number;
 }
 
-/** The block's cached samples on the GPU: `count` samples of float input, quantized input and float output. */
-export interface BlockCaches {
-  xFp: GPUBuffer;
-  xQ: GPUBuffer | null;
-  yFp: GPUBuffer;
-  count: number;
-}
+/** The block's cached samples on the GPU (src/recon/cache.ts): float input, quantized input (null for the model's first block: the input is not quantized) and float output. */
+export type BlockCaches = BatchCaches;
 
 interface LayerState {
   wq: WeightQuant;
@@ -132,7 +127,7 @@ export class BlockProgram {
     this.input = this.alloc('input', inShape);
     this.target = this.alloc('target', outShape);
     this.tensors.set(block.input, this.input);
-    this.sampled = gatherBatch(gpu, { xFp: caches.xFp, xQ: caches.xQ, yFp: caches.yFp, count: caches.count, xSize: numel(inShape) / B, ySize: numel(outShape) / B }, { x: this.input, y: this.target }, B, opts.inputDrop, stepBuf);
+    this.sampled = gatherBatch(gpu, caches, { x: this.input, y: this.target }, B, opts.inputDrop, stepBuf);
 
     // activation quantizers of the block, in order (their stream numbers are their index)
     this.sites = new Map();

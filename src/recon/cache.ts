@@ -1,0 +1,163 @@
+// The block caches of reconstruction (float input, quantized input, float output over the
+// calibration images) as GPU buffers within a memory budget: float32, or float16 packed two to a
+// 32-bit word (WGSL's unpack2x16float is core, so half storage works on every adapter, shader-f16
+// or not), split into chunks of whole samples so that no buffer exceeds the adapter's
+// maxStorageBufferBindingSize / maxBufferSize. shaders/gather-batch.wgsl reads them one chunk per
+// dispatch.
+import { StudioError } from '../engine/errors';
+import type { Gpu } from '../gpu/gpu';
+
+export type CachePrecision = 'f32' | 'f16';
+
+/** `count` samples of `size` values each, in chunks of at most `perChunk` samples (one buffer each). */
+export interface SampleCache {
+  chunks: GPUBuffer[];
+  count: number;
+  size: number;
+  /** Values from one sample to the next in a chunk: `size`, rounded up to even for f16 (4-byte aligned samples). */
+  stride: number;
+  perChunk: number;
+  precision: CachePrecision;
+}
+
+const bytesPerValue = (p: CachePrecision) => (p === 'f16' ? 2 : 4);
+const strideOf = (size: number, p: CachePrecision) => (p === 'f16' ? size + (size & 1) : size);
+
+/** Bytes one cache of `count` samples of `size` values takes. */
+export function sampleCacheBytes(count: number, size: number, precision: CachePrecision): number {
+  return count * strideOf(size, precision) * bytesPerValue(precision);
+}
+
+/** The largest buffer the adapter lets a shader bind (and create), rounded down to 4 bytes. */
+export function maxChunkBytes(gpu: Gpu): number {
+  const l = gpu.limits;
+  return Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 4) * 4;
+}
+
+export function createSampleCache(gpu: Gpu, label: string, count: number, size: number, precision: CachePrecision, chunkBytes = maxChunkBytes(gpu)): SampleCache {
+  const stride = strideOf(size, precision);
+  const sampleBytes = stride * bytesPerValue(precision);
+  const perChunk = Math.min(count, Math.floor(chunkBytes / sampleBytes));
+  if (perChunk < 1) throw new StudioError('bad-input', `${label}: one sample (${sampleBytes} bytes) is larger than this GPU's largest buffer (${chunkBytes} bytes)`);
+  const chunks: GPUBuffer[] = [];
+  for (let first = 0; first < count; first += perChunk) {
+    const n = Math.min(perChunk, count - first);
+    chunks.push(gpu.buffer(`${label} [${first}, ${first + n})`, n * sampleBytes));
+  }
+  return { chunks, count, size, stride, perChunk, precision };
+}
+
+export function destroySampleCache(c: SampleCache | null | undefined): void {
+  for (const b of c?.chunks ?? []) b.destroy();
+}
+
+/** Writes samples first, first + 1, … from `data` (whole samples of `size` float32 values). */
+export function writeSamples(gpu: Gpu, c: SampleCache, first: number, data: Float32Array): void {
+  const n = data.length / c.size;
+  if (!Number.isInteger(n) || first < 0 || first + n > c.count) throw new Error(`writeSamples: ${data.length} values at sample ${first} do not fit ${c.count} × ${c.size}`);
+  for (let s = first; s < first + n; ) {
+    const chunk = Math.floor(s / c.perChunk);
+    const local = s - chunk * c.perChunk;
+    const k = Math.min(first + n, (chunk + 1) * c.perChunk) - s;
+    const src = data.subarray((s - first) * c.size, (s - first + k) * c.size);
+    if (c.precision === 'f32') gpu.write(c.chunks[chunk], src, 4 * local * c.stride);
+    else {
+      const halves = new Uint16Array(k * c.stride);
+      for (let j = 0; j < k; j++) toHalfBits(src.subarray(j * c.size, (j + 1) * c.size), halves, j * c.stride);
+      gpu.device.queue.writeBuffer(c.chunks[chunk], 2 * local * c.stride, halves.buffer, 0, halves.byteLength);
+    }
+    s += k;
+  }
+}
+
+/** A cache holding `data` (count × size float32 values), for tests and benchmarks. */
+export function sampleCacheOf(gpu: Gpu, label: string, data: Float32Array, count: number, precision: CachePrecision = 'f32', chunkBytes?: number): SampleCache {
+  const c = createSampleCache(gpu, label, count, data.length / count, precision, chunkBytes);
+  writeSamples(gpu, c, 0, data);
+  return c;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE binary16 bits of a float32, rounded to nearest even (overflow to ±∞, NaN kept NaN). */
+export function halfBits(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  const man = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (man ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal: ±0
+    const m = man | 0x800000; // implicit bit
+    const shift = 14 - e; // 14..24
+    let h = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rest > half || (rest === half && (h & 1))) h++;
+    return sign | h; // a carry into the exponent field is the right answer (smallest normal)
+  }
+  let h = (e << 10) | (man >>> 13);
+  const rest = man & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++; // a carry may round up to ∞: right too
+  return sign | h;
+}
+
+/** The float value of IEEE binary16 bits. */
+export function halfValue(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const man = h & 0x3ff;
+  if (exp === 0) return sign * man * 2 ** -24;
+  if (exp === 0x1f) return man ? NaN : sign * Infinity;
+  return sign * (1 + man / 1024) * 2 ** (exp - 15);
+}
+
+function toHalfBits(src: Float32Array, dst: Uint16Array, at: number): void {
+  for (let i = 0; i < src.length; i++) dst[at + i] = halfBits(src[i]);
+}
+
+/** Values a cache of this precision holds for `data` (float16 rounding for f16), as the GPU reads them. */
+export function cachedValues(data: Float32Array, precision: CachePrecision): Float32Array {
+  return precision === 'f32' ? data : Float32Array.from(data, (v) => halfValue(halfBits(v)));
+}
+
+export interface CachePlanInput {
+  /** Block name, for messages. */
+  block: string;
+  count: number;
+  xSize: number;
+  ySize: number;
+  /** A quantized-input cache is kept (every block but the first). */
+  quantInput: boolean;
+  /** Bytes the caches may take in all. */
+  budget: number;
+  precision: 'auto' | CachePrecision;
+}
+
+/**
+ * The precision of a block's caches: float32 when the three fit the budget, else float16 (with
+ * 'auto'); a StudioError naming the sizes, the image count that fits and the budget setting when
+ * neither fits.
+ */
+export function planCaches(p: CachePlanInput): { precision: CachePrecision; bytes: number } {
+  const bytes = (prec: CachePrecision, count = p.count) =>
+    sampleCacheBytes(count, p.xSize, prec) * (p.quantInput ? 2 : 1) + sampleCacheBytes(count, p.ySize, prec);
+  const options: CachePrecision[] = p.precision === 'auto' ? ['f32', 'f16'] : [p.precision];
+  for (const prec of options) if (bytes(prec) <= p.budget) return { precision: prec, bytes: bytes(prec) };
+  const last = options[options.length - 1];
+  const perImage = bytes(last, 1);
+  const fit = Math.floor(p.budget / perImage);
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  throw new StudioError(
+    'bad-input',
+    `block ${p.block}: caching ${p.count} calibration images needs ${mib(bytes(last))} in ${last === 'f16' ? 'float16' : 'float32'}` +
+      (p.precision === 'auto' ? ` (${mib(bytes('f32'))} in float32)` : '') +
+      `, above the cache budget of ${mib(p.budget)}. Use at most ${fit} images for reconstruction` +
+      (p.precision === 'f32' ? ', allow float16 caches,' : '') +
+      ` or raise the cache budget (CLI --cache-mib, studio "Cache budget") if the GPU has the memory.`,
+  );
+}
