@@ -58,23 +58,27 @@ export function fakeEngine(): FakeEngine {
     recons,
     reconBlocks: async () => BLOCKS,
     pauseRecon: async (jobId, p) => void (p ? paused.add(jobId) : paused.delete(jobId)),
-    // loss 1/(1 + iter/10) · (1 + drop) per block, one history window per tick
+    // loss 1/(1 + iter/10) · (1 + drop) per block, one history window per tick; each image's caches
+    // take 64 MiB in float32 (float16 above cfg.cacheMiB); early stop ends a block at half its iterations
     reconstruct: async (req, onEvent) => {
       recons.push(req);
       const start = req.resume?.blocks ?? 0;
+      const cache = req.images.length * 64 > req.cfg.cacheMiB ? 'f16' : 'f32';
+      const every = req.cfg.historyEvery;
+      const iters = req.cfg.earlyStop ? Math.min(req.cfg.iters, Math.ceil(req.cfg.iters / 2 / every) * every) : req.cfg.iters;
       let blocks = 0;
       for (let b = start; b < BLOCKS.length; b++) {
         onEvent({ type: 'block-start', block: b, total: BLOCKS.length });
-        for (let t = 0; t < req.cfg.iters; t += req.cfg.historyEvery) {
+        for (let t = 0; t < iters; t += every) {
           while (paused.has(req.jobId) && !cancelled.has(req.jobId)) await tick();
           if (cancelled.has(req.jobId)) return { cancelled: true, ms: 1, blocks };
           await tick();
-          const n = Math.min(req.cfg.historyEvery, req.cfg.iters - t);
+          const n = Math.min(every, iters - t);
           const points = Array.from({ length: n }, (_, k) => ({ iter: t + k, rec: (1 + req.cfg.drop) / (1 + (t + k) / 10), reg: 0.1 }));
           onEvent({ type: 'loss', block: b, points, itersDone: t + n });
         }
         blocks++;
-        onEvent({ type: 'block-end', block: b, iters: req.cfg.iters, seconds: 0.01, firstLoss: 1 + req.cfg.drop, lastLoss: (1 + req.cfg.drop) / (1 + req.cfg.iters / 10) });
+        onEvent({ type: 'block-end', block: b, iters, seconds: 0.01, firstLoss: 1 + req.cfg.drop, lastLoss: (1 + req.cfg.drop) / (1 + iters / 10), cache, stoppedEarly: iters < req.cfg.iters });
         if (req.flatness) onEvent({ type: 'flatness', block: b, alphas: [-1, 0, 1], losses: [2 * req.cfg.drop, 1, 2 * req.cfg.drop] });
         onEvent({ type: 'checkpoint', checkpoint: { blocks: b + 1, state: `{"blocks":${b + 1}}` } });
       }

@@ -1,7 +1,9 @@
 // Reconstruction checkpoints kept across reloads: after each block the worker's state goes to
 // IndexedDB (idb-keyval), one per model file name, so "Resume reconstruction (block k of n)" can
 // continue where a closed tab stopped. Without IndexedDB (private modes, Node) nothing is kept.
+// A checkpoint saved by an older page may lack newer configuration fields: they take the defaults.
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { RECON_DEFAULTS } from '../recon/reconstruct';
 import type { QuantConfig } from '../quant/types';
 import type { ReconCheckpoint } from '../worker/recon-api';
 import type { CheckpointInfo, FlatnessRequest } from './recon-slice';
@@ -20,13 +22,18 @@ export interface CheckpointStore {
 
 const key = (modelFile: string) => `recon:${modelFile}`;
 
+/** A loaded checkpoint with the configuration fields it lacks (saved before they existed) at their defaults. */
+export function withDefaults(c: StoredCheckpoint | undefined): StoredCheckpoint | undefined {
+  return c && { ...c, cfg: { ...RECON_DEFAULTS, ...c.cfg } };
+}
+
 /** The page's store: one IndexedDB database of its own. */
 export function idbCheckpoints(): CheckpointStore {
   let db: UseStore | null = null;
   const store = () => (db ??= createStore('quant-studio', 'recon-checkpoints'));
   const none = typeof indexedDB === 'undefined';
   return {
-    load: async (modelFile) => (none ? undefined : get<StoredCheckpoint>(key(modelFile), store())),
+    load: async (modelFile) => (none ? undefined : withDefaults(await get<StoredCheckpoint>(key(modelFile), store()))),
     save: async (c) => (none ? undefined : set(key(c.modelFile), c, store())),
     clear: async (modelFile) => (none ? undefined : del(key(modelFile), store())),
   };
@@ -37,7 +44,7 @@ export function memoryCheckpoints(): CheckpointStore & { map: Map<string, Stored
   const map = new Map<string, StoredCheckpoint>();
   return {
     map,
-    load: async (f) => map.get(f),
+    load: async (f) => withDefaults(map.get(f)),
     save: async (c) => void map.set(c.modelFile, c),
     clear: async (f) => void map.delete(f),
   };

@@ -1,6 +1,7 @@
 // Reconstruction jobs with the fake worker: a run streams loss into per-block progress and curves
 // (bounded), pause/resume and cancel, every finished run evaluated, an ablation over drop
-// probabilities, checkpoints kept per block (memory and IndexedDB) and resumed after a reload.
+// probabilities, checkpoints kept per block (memory and IndexedDB) and resumed after a reload,
+// early stop and the cache budget carried to the worker and reported per block.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { commands } from './commands';
@@ -9,7 +10,7 @@ import { watchQuant } from './jobs/quant-setup';
 import { baseCalibration, historyEvery, parseDropList, watchRecon } from './jobs/recon';
 import { appendLoss, curvePoints, meanFlatness, MAX_CURVE_POINTS, runLossLine } from './recon-curves';
 import { idbCheckpoints, memoryCheckpoints, type CheckpointStore, type StoredCheckpoint } from './recon-checkpoints';
-import { applyReconEvent, initialBlocks, reconEta, type ReconRun } from './recon-slice';
+import { applyReconEvent, DEFAULT_RECON_SETTINGS, initialBlocks, reconEta, sanitizeReconSettings, type ReconRun } from './recon-slice';
 import { createStudioStore, type AppContext } from './store';
 import { RECON_DEFAULTS } from '../recon/reconstruct';
 
@@ -125,6 +126,67 @@ describe('reconstruction jobs', () => {
     run = applyReconEvent(run, { type: 'loss', block: 0, points: [], itersDone: 100 }, 2100);
     expect(run.blocks[0].trainMs).toBe(1000);
     expect(reconEta(run, 2100).block).toBe(1000);
+  });
+
+  it("defaults early stop off and the cache budget to the engine's, and sanitizes them", () => {
+    expect(DEFAULT_RECON_SETTINGS).toMatchObject({ earlyStop: false, cacheMiB: 2048 });
+    expect(DEFAULT_RECON_SETTINGS).toMatchObject({ earlyStop: RECON_DEFAULTS.earlyStop, cacheMiB: RECON_DEFAULTS.cacheMiB });
+    expect(createStudioStore().getState().reconSettings).toEqual(DEFAULT_RECON_SETTINGS);
+    const cacheMiB = (v: number) => sanitizeReconSettings({ ...DEFAULT_RECON_SETTINGS, cacheMiB: v }).cacheMiB;
+    expect([cacheMiB(256), cacheMiB(300.4), cacheMiB(4), cacheMiB(0), cacheMiB(-5), cacheMiB(1e6), cacheMiB(NaN), cacheMiB(Infinity)]).toEqual([256, 300, 16, 16, 16, 65536, 2048, 2048]);
+    // settings from before the fields existed take their defaults
+    const { earlyStop: _e, cacheMiB: _c, ...old } = { ...DEFAULT_RECON_SETTINGS, iters: 300 };
+    expect(sanitizeReconSettings(old)).toEqual({ ...DEFAULT_RECON_SETTINGS, iters: 300 });
+    const store = createStudioStore();
+    store.getState().editReconSettings({ cacheMiB: 70000 });
+    expect(store.getState().reconSettings.cacheMiB).toBe(65536);
+    store.getState().editReconSettings({ cacheMiB: 12.7 });
+    expect(store.getState().reconSettings.cacheMiB).toBe(16);
+  });
+
+  it('carries early stop and the cache budget to the worker and shows float16 caches and early stops per block', async () => {
+    const ctx = await setup();
+    const st = () => ctx.store.getState();
+    st().editReconSettings({ iters: 200 });
+    await commands.runRecon.perform(ctx);
+    expect(ctx.engine.recons[0].cfg).toMatchObject({ earlyStop: false, cacheMiB: 2048, cachePrecision: 'auto' });
+    // 8 images of 64 MiB fit in 2048 MiB: float32, all iterations
+    expect(st().reconRun!.blocks.map((b) => [b.cache, b.stoppedEarly, b.itersDone])).toEqual([['f32', false, 200], ['f32', false, 200], ['f32', false, 200]]);
+
+    st().editReconSettings({ earlyStop: true, cacheMiB: 256 });
+    expect(st().reconSettings).toMatchObject({ earlyStop: true, cacheMiB: 256 });
+    await commands.runRecon.perform(ctx);
+    expect(ctx.engine.recons[1].cfg).toMatchObject({ ...RECON_DEFAULTS, iters: 200, historyEvery: 20, earlyStop: true, cacheMiB: 256, cachePrecision: 'auto' });
+    const run = st().reconRun!;
+    expect(run.status).toBe('done');
+    expect(run.blocks.map((b) => [b.status, b.cache, b.stoppedEarly, b.itersDone])).toEqual([['done', 'f16', true, 100], ['done', 'f16', true, 100], ['done', 'f16', true, 100]]);
+    // a block that stopped early counts as done in the progress
+    expect(st().jobs.recon).toMatchObject({ status: 'done', done: 600, total: 600 });
+    expect(st().reconRuns[1].blocks[0]).toMatchObject({ cache: 'f16', stoppedEarly: true });
+  });
+
+  it('puts the cache storage and an early stop of a block-end event on the block', () => {
+    const blocks = initialBlocks([0, 1].map((index) => ({ index, name: `b${index}`, kind: 'residual' as const, layers: [], acts: 1 })), 0);
+    expect(blocks[0]).toMatchObject({ cache: null, stoppedEarly: false });
+    let run: ReconRun = { id: 1, jobId: 1, cfg: { ...RECON_DEFAULTS, iters: 2000, earlyStop: true }, flatness: null, calib: 'W4A4', group: null, status: 'running', startedAt: 0, ms: 0, startBlock: 0, blocks, curves: {}, flatnessCurves: {}, top1: null, evaluating: false, current: -1, lastTick: 0, pausedMs: 0, pausedAt: null };
+    run = applyReconEvent(run, { type: 'block-start', block: 0, total: 2 }, 0);
+    run = applyReconEvent(run, { type: 'block-end', block: 0, iters: 750, seconds: 1, firstLoss: 2, lastLoss: 1, cache: 'f16', stoppedEarly: true }, 10);
+    run = applyReconEvent(run, { type: 'block-start', block: 1, total: 2 }, 10);
+    run = applyReconEvent(run, { type: 'block-end', block: 1, iters: 2000, seconds: 1, firstLoss: 2, lastLoss: 1, cache: 'f32', stoppedEarly: false }, 20);
+    expect(run.blocks.map((b) => [b.status, b.itersDone, b.cache, b.stoppedEarly])).toEqual([['done', 750, 'f16', true], ['done', 2000, 'f32', false]]);
+  });
+
+  it('resumes a checkpoint saved before early stop and the cache budget existed with their defaults', async () => {
+    const cps = memoryCheckpoints();
+    const ctx = await setup({ checkpoints: cps });
+    const st = () => ctx.store.getState();
+    const { earlyStop: _e, cacheMiB: _c, cachePrecision: _p, ...oldCfg } = { ...RECON_DEFAULTS, iters: 40, historyEvery: 4 };
+    const old = { modelFile: MODEL, cfg: oldCfg, flatness: null, quant: st().calibration!.config, presetId: 'cifar10', blocks: 1, total: 3, savedAt: 1, checkpoint: { blocks: 1, state: '{"blocks":1}' } };
+    cps.map.set(MODEL, old as unknown as StoredCheckpoint);
+    expect((await cps.load(MODEL))?.cfg).toEqual({ ...RECON_DEFAULTS, iters: 40, historyEvery: 4 });
+    await commands.resumeCheckpoint.perform(ctx);
+    expect(ctx.engine.recons[0].cfg).toMatchObject({ iters: 40, earlyStop: false, cacheMiB: 2048, cachePrecision: 'auto' });
+    expect(st().reconRun?.blocks.map((b) => [b.status, b.cache])).toEqual([['restored', null], ['done', 'f32'], ['done', 'f32']]);
   });
 
   it('pauses between history windows and resumes', async () => {

@@ -30,6 +30,10 @@ export interface ReconSettings {
   /** Points of the flatness curve after each block (0: none) over α in [−range, range]. */
   flatnessPoints: number;
   flatnessRange: number;
+  /** End a block before `iters` once its rounding is decided and its loss is flat. */
+  earlyStop: boolean;
+  /** GPU memory budget for a block's cached inputs and outputs (above it they are stored in float16). */
+  cacheMiB: number;
 }
 
 export const DEFAULT_RECON_SETTINGS: ReconSettings = {
@@ -40,6 +44,8 @@ export const DEFAULT_RECON_SETTINGS: ReconSettings = {
   batch: RECON_DEFAULTS.batch,
   flatnessPoints: 11,
   flatnessRange: 0.5,
+  earlyStop: RECON_DEFAULTS.earlyStop,
+  cacheMiB: RECON_DEFAULTS.cacheMiB,
 };
 
 export interface FlatnessRequest {
@@ -57,6 +63,9 @@ export interface ReconBlockProgress extends BlockInfo {
   trainMs: number;
   firstLoss: number | null;
   lastLoss: number | null;
+  /** Storage of the block's caches and whether it ended before `iters` (null until it is done). */
+  cache: 'f32' | 'f16' | null;
+  stoppedEarly: boolean;
 }
 
 export interface RunAccuracy {
@@ -155,7 +164,9 @@ export interface ReconSlice {
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
-export function sanitizeReconSettings(s: ReconSettings): ReconSettings {
+/** Settings within their ranges; settings restored from older storage may lack newer fields, which take their defaults. */
+export function sanitizeReconSettings(patch: Partial<ReconSettings>): ReconSettings {
+  const s: ReconSettings = { ...DEFAULT_RECON_SETTINGS, ...patch };
   return {
     ...s,
     iters: Math.max(1, Math.min(1_000_000, Math.round(s.iters) || 1)),
@@ -165,6 +176,8 @@ export function sanitizeReconSettings(s: ReconSettings): ReconSettings {
     batch: Math.max(1, Math.min(1024, Math.round(s.batch) || 1)),
     flatnessPoints: Math.max(0, Math.min(101, Math.round(s.flatnessPoints) || 0)),
     flatnessRange: s.flatnessRange > 0 ? s.flatnessRange : DEFAULT_RECON_SETTINGS.flatnessRange,
+    earlyStop: s.earlyStop === true,
+    cacheMiB: Number.isFinite(s.cacheMiB) ? Math.max(16, Math.min(65536, Math.round(s.cacheMiB))) : DEFAULT_RECON_SETTINGS.cacheMiB,
   };
 }
 
@@ -180,6 +193,8 @@ export function initialBlocks(blocks: BlockInfo[], start: number): ReconBlockPro
     trainMs: 0,
     firstLoss: null,
     lastLoss: null,
+    cache: null,
+    stoppedEarly: false,
   }));
 }
 
@@ -222,7 +237,7 @@ export function applyReconEvent(run: ReconRun, e: ReconEvent, now: number): Reco
     }
     case 'block-end': {
       const b = at(e.block);
-      blocks[e.block] = { ...b, status: 'done', itersDone: e.iters, firstLoss: e.firstLoss, lastLoss: e.lastLoss };
+      blocks[e.block] = { ...b, status: 'done', itersDone: e.iters, firstLoss: e.firstLoss, lastLoss: e.lastLoss, cache: e.cache, stoppedEarly: e.stoppedEarly };
       const c = run.curves[e.block];
       // the bucket being filled becomes a (narrower) point of its own
       if (c?.pending) next.curves = { ...run.curves, [e.block]: { ...c, points: [...c.points, { iter: c.pending.iter / c.pending.n, rec: c.pending.rec / c.pending.n, reg: c.pending.reg / c.pending.n }], pending: null } };

@@ -1,5 +1,6 @@
 // The reconstruction settings: method, iterations (fast 2000, the paper's 20000, or any), QDrop's
-// drop probabilities, seed, batch, and the flatness curve measured after each block.
+// drop probabilities, seed, batch, the flatness curve measured after each block, early stop and
+// the GPU memory budget for a block's caches.
 import { RECON_METHODS, type ReconMethod } from '../recon/reconstruct';
 import { ITER_PRESETS, iterPreset, type IterPreset, type ReconSettings } from '../state/recon-slice';
 import { anyJobRunning } from '../state/quant-selectors';
@@ -75,6 +76,11 @@ export function ReconConfigForm() {
       <FieldInput label="Training batch" title="Cached samples per iteration (the paper: 32)" value={c.batch} format={String} parse={int(1, 1024)} onCommit={(batch) => edit({ batch })} disabled={disabled || !learned} />
       <FieldInput label="Flatness points" title="Points of the loss along a random weight direction after each block (0: none)" value={c.flatnessPoints} format={String} parse={int(0, 101)} onCommit={(flatnessPoints) => edit({ flatnessPoints })} disabled={disabled || !learned} />
       <FieldInput label="Flatness range" title="α from −range to range, the direction scaled to each filter's norm" value={c.flatnessRange} format={String} parse={positive} onCommit={(flatnessRange) => edit({ flatnessRange })} disabled={disabled || !learned || c.flatnessPoints === 0} />
+      <FieldInput label="Cache budget (MiB)" title="GPU memory for a block's cached inputs and outputs; above it the caches are stored in float16, and a clear message says how many images fit" value={c.cacheMiB} format={String} parse={int(16, 65536)} onCommit={(cacheMiB) => edit({ cacheMiB })} disabled={disabled || !learned} />
+      <label className="check" title="End a block early once its rounding is decided and its loss is flat">
+        <input type="checkbox" checked={c.earlyStop} disabled={disabled || !learned} onChange={(e) => edit({ earlyStop: e.target.checked })} />
+        Early stop
+      </label>
     </div>
   );
 }

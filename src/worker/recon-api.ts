@@ -39,7 +39,18 @@ export type ReconEvent =
   | { type: 'block-start'; block: number; total: number }
   | { type: 'cache'; block: number; done: number; total: number }
   | { type: 'loss'; block: number; points: LossPoint[]; itersDone: number }
-  | { type: 'block-end'; block: number; iters: number; seconds: number; firstLoss: number; lastLoss: number }
+  | {
+      type: 'block-end';
+      block: number;
+      /** Iterations run: fewer than cfg.iters when the block stopped early (`stoppedEarly`). */
+      iters: number;
+      seconds: number;
+      firstLoss: number;
+      lastLoss: number;
+      /** Storage of the block's cached inputs and outputs (float16 above cfg.cacheMiB). */
+      cache: 'f32' | 'f16';
+      stoppedEarly: boolean;
+    }
   | { type: 'flatness'; block: number; alphas: number[]; losses: number[] }
   | { type: 'checkpoint'; checkpoint: ReconCheckpoint };
 

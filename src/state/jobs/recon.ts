@@ -30,7 +30,7 @@ export function historyEvery(iters: number): number {
 }
 
 export function reconConfigOf(s: ReconSettings): ReconConfig {
-  return { ...RECON_DEFAULTS, method: s.method, iters: s.iters, batch: s.batch, drop: s.drop, inputDrop: s.inputDrop, seed: s.seed, historyEvery: historyEvery(s.iters) };
+  return { ...RECON_DEFAULTS, method: s.method, iters: s.iters, batch: s.batch, drop: s.drop, inputDrop: s.inputDrop, seed: s.seed, historyEvery: historyEvery(s.iters), earlyStop: s.earlyStop, cacheMiB: s.cacheMiB };
 }
 
 export function flatnessOf(s: ReconSettings): FlatnessRequest | null {
