@@ -1,5 +1,6 @@
 // Accuracy table of `npm run bench` (Node, Dawn): ResNet-20 float, W8A8/W4A8/W4A4/W2A4 × MinMax/MSE,
-// through src/cli/ptq.ts as `quant-studio quantize` runs it. `npx tsx bench/accuracy.ts [--quick]`.
+// through src/cli/ptq.ts as `quant-studio quantize` runs it; then MNIST-8 float on all 10000 MNIST
+// test images (the test suite checks the first 2000). `npx tsx bench/accuracy.ts [--quick]`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,9 @@ const shared = path.resolve(root, '../shared');
 const modelPath = path.join(shared, 'models/resnet20_cifar10.onnx');
 const calibDir = path.join(shared, 'data/cifar10/train');
 const testDir = path.join(shared, 'data/cifar10/test');
+const mnistModel = path.join(shared, 'models/mnist-8.onnx');
+const mnistImages = path.join(shared, 'data/mnist/t10k-images-idx3-ubyte.gz');
+const MNIST_TEST = quick ? 500 : 10000;
 const CALIB = quick ? 32 : 256;
 const TEST = quick ? 200 : 1000;
 const BATCH = 100;
@@ -107,8 +111,16 @@ async function main(): Promise<void> {
         say(`${row.config} ${row.observer}: studio ${pct(row.studioTop1)}, onnxruntime ${pct(row.onnxTop1)}, calibration ${row.calibSeconds} s`);
       }
     }
+    m.session.dispose();
+
+    // MNIST-8 (input fixed at batch 1): float top-1, studio vs onnxruntime, every test image
+    const mn = await ptq.openModel(gpu, mnistModel);
+    const mnSet = openImageSet(mnistImages, mn.preset, { limit: MNIST_TEST });
+    const mnFloat = await ptq.floatTop1(mn, mnSet, 1, progress, true);
+    const mnist = { images: mnSet.count, studioTop1: top1Rate(mnFloat.studio), onnxTop1: top1Rate(mnFloat.onnx), agree: mnFloat.onnx && agreement(mnFloat.studio, mnFloat.onnx), seconds: Math.round(mnFloat.studio.seconds * 10) / 10 };
+    mn.session.dispose();
     const date = new Date().toISOString();
-    const table = markdown(rows, adapter, date);
+    const table = `${markdown(rows, adapter, date)}\n\nMNIST-8 float, ${mnist.images} MNIST test images (batch 1): studio ${pct(mnist.studioTop1)}, onnxruntime ${pct(mnist.onnxTop1)}, same prediction on ${mnist.agree ?? 'n/a'}/${mnist.images}, ${mnist.seconds} s.`;
     console.log(table);
     const file = saveResults({
       date,
@@ -120,12 +132,12 @@ async function main(): Promise<void> {
       opset: OPSET,
       method: 'round to nearest; weights per output channel, activations per tensor, asymmetric; first/last layer 8-bit (DEFAULT_CONFIG); same code path as `quant-studio quantize` (src/cli/ptq.ts)',
       rows,
+      mnist,
       totalSeconds: Math.round((Date.now() - started) / 1000),
     });
     mkdirSync(path.join(root, 'bench/out'), { recursive: true });
     writeFileSync(path.join(root, 'bench/out/accuracy-table.md'), table + '\n');
     say(`wrote ${file} (accuracy) and bench/out/accuracy-table.md`);
-    m.session.dispose();
     gpu.destroy();
   } finally {
     await vite.close();
