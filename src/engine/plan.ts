@@ -27,6 +27,8 @@ export interface Plan {
   buffers: GPUBuffer[];
   /** GPU tensors of the values asked to be kept (not reused, not fused away). */
   kept: Map<string, GpuTensor>;
+  /** For each value computed on the GPU: how many of `dispatches` must run before it is complete. */
+  readyAfter: Map<string, number>;
 }
 
 export interface GpuNode {
@@ -147,7 +149,7 @@ function lower(
   consts: ConstCache,
   keep: string[],
 ): Plan {
-  const plan: Plan = { dispatches: [], inputs: [], outputs: [], gpuOps: [], buffers: [], kept: new Map() };
+  const plan: Plan = { dispatches: [], inputs: [], outputs: [], gpuOps: [], buffers: [], kept: new Map(), readyAfter: new Map() };
   const tensors = new Map<string, GpuTensor>();
   const root = new Map<string, string>(); // value → the value that owns its buffer
   const pinned = new Set([...g.outputs.map((o) => o.name), ...keep]);
@@ -169,6 +171,7 @@ function lower(
     root.set(f.name, f.name);
     pinned.add(f.name);
     plan.inputs.push({ name: f.name, tensor: t });
+    plan.readyAfter.set(f.name, 0);
   }
   // how many reads each buffer owner has left
   for (const { node } of nodes) {
@@ -228,6 +231,7 @@ function lower(
     } else {
       plan.gpuOps.push(node.opType);
     }
+    for (const o of node.outputs) if (o) plan.readyAfter.set(o, plan.dispatches.length);
     free.push(...temps.map((t) => t.buffer));
     // release buffers whose last reader was this node
     for (const i of node.inputs) {

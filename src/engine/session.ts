@@ -169,12 +169,17 @@ export class Session {
     });
   }
 
-  /** Read kept intermediate tensors of the float (or quantized) graph for one batch. */
+  /**
+   * Read kept intermediate tensors of the float (or quantized) graph for one batch. Only the
+   * dispatches up to the last of them run (the plan is in topological order and kept tensors are
+   * never reused), so an early tensor costs only the model's prefix.
+   */
   inspect(feeds: Record<string, Feed>, names: string[], opts: RunOptions = {}): Promise<Map<string, HostTensor>> {
     return this.serial(async () => {
       const plan = this.plan(this.checkFeeds(feeds), opts.quant, names);
       this.upload(plan, feeds);
-      this.gpu.encode(plan.dispatches);
+      const upTo = names.reduce((n, k) => Math.max(n, plan.readyAfter.get(k) ?? (plan.kept.has(k) ? plan.dispatches.length : 0)), 0);
+      this.gpu.encode(plan.dispatches.slice(0, upTo));
       const out = new Map<string, HostTensor>();
       for (const [name, t] of plan.kept) out.set(name, { shape: t.shape, data: await this.gpu.read(t) });
       return out;
