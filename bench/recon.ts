@@ -164,10 +164,14 @@ async function main(): Promise<void> {
     const table = markdown(rows, adapter, date);
     console.log(table);
     const file = path.join(root, quick ? 'bench/out/results-quick.json' : 'bench/results.json');
-    const prev = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as object) : {};
-    const reconstruction = { date, quick, adapter, cores: os.cpus().length, calibImages: calib.count, testImages: test.count, itersPerBlock: ITERS, batch: BATCH, seeds: SEEDS, rows, totalSeconds: Math.round((Date.now() - started) / 1000) };
+    const prev = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { reconstruction?: ReconRun | ReconRun[] }) : {};
+    const run: ReconRun = { date, quick, adapter, cores: os.cpus().length, calibImages: calib.count, testImages: test.count, itersPerBlock: ITERS, batch: BATCH, seeds: SEEDS, earlyStop: EARLY_STOP, rows, totalSeconds: Math.round((Date.now() - started) / 1000) };
+    // one entry per setup (images, iterations, batch, seeds, configs × methods): a run replaces the
+    // earlier run of the same setup and keeps the others
+    const setup = (r: ReconRun) => JSON.stringify([r.calibImages, r.testImages, r.itersPerBlock, r.batch, r.seeds, r.earlyStop ?? false, [...new Set(r.rows.map((x) => `${x.config} ${x.method}`))].sort()]);
+    const runs = [prev.reconstruction ?? []].flat().filter((r) => setup(r) !== setup(run));
     mkdirSync(path.join(root, 'bench/out'), { recursive: true });
-    writeFileSync(file, JSON.stringify({ ...prev, reconstruction }, null, 2) + '\n');
+    writeFileSync(file, JSON.stringify({ ...prev, reconstruction: [...runs, run] }, null, 2) + '\n');
     writeFileSync(path.join(root, 'bench/out/recon-table.md'), table + '\n');
     say(`wrote ${path.relative(root, file)} (reconstruction) and bench/out/recon-table.md`);
     m.session.dispose();
@@ -175,6 +179,21 @@ async function main(): Promise<void> {
   } finally {
     await vite.close();
   }
+}
+
+interface ReconRun {
+  date: string;
+  quick: boolean;
+  adapter: string;
+  cores: number;
+  calibImages: number;
+  testImages: number;
+  itersPerBlock: number;
+  batch: number;
+  seeds: number[];
+  earlyStop?: boolean;
+  rows: ReconRow[];
+  totalSeconds: number;
 }
 
 function markdown(rows: ReconRow[], adapter: string, date: string): string {
