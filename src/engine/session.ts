@@ -178,7 +178,7 @@ export class Session {
     return this.serial(async () => {
       const plan = this.plan(this.checkFeeds(feeds), opts.quant, names);
       this.upload(plan, feeds);
-      const upTo = names.reduce((n, k) => Math.max(n, plan.readyAfter.get(k) ?? (plan.kept.has(k) ? plan.dispatches.length : 0)), 0);
+      const upTo = names.reduce((n, k) => Math.max(n, plan.readyAfter.get(k) ?? plan.dispatches.length), 0);
       this.gpu.encode(plan.dispatches.slice(0, upTo));
       const out = new Map<string, HostTensor>();
       for (const [name, t] of plan.kept) out.set(name, { shape: t.shape, data: await this.gpu.read(t) });

@@ -36,7 +36,7 @@ export function maxChunkBytes(gpu: Gpu): number {
 
 export function createSampleCache(gpu: Gpu, label: string, count: number, size: number, precision: CachePrecision, chunkBytes = maxChunkBytes(gpu)): SampleCache {
   const stride = strideOf(size, precision);
-  const sampleBytes = stride * bytesPerValue(precision);
+  const sampleBytes = sampleCacheBytes(1, size, precision);
   const perChunk = Math.min(count, Math.floor(chunkBytes / sampleBytes));
   if (perChunk < 1) throw new StudioError('bad-input', `${label}: one sample (${sampleBytes} bytes) is larger than this GPU's largest buffer (${chunkBytes} bytes)`);
   const chunks: GPUBuffer[] = [];

@@ -78,7 +78,7 @@ export function fakeEngine(): FakeEngine {
           onEvent({ type: 'loss', block: b, points, itersDone: t + n });
         }
         blocks++;
-        onEvent({ type: 'block-end', block: b, iters, seconds: 0.01, firstLoss: 1 + req.cfg.drop, lastLoss: (1 + req.cfg.drop) / (1 + iters / 10), cache, stoppedEarly: iters < req.cfg.iters });
+        onEvent({ type: 'block-end', block: b, iters, seconds: 0.01, firstLoss: 1 + req.cfg.drop, lastLoss: (1 + req.cfg.drop) / (1 + iters / 10), cache });
         if (req.flatness) onEvent({ type: 'flatness', block: b, alphas: [-1, 0, 1], losses: [2 * req.cfg.drop, 1, 2 * req.cfg.drop] });
         onEvent({ type: 'checkpoint', checkpoint: { blocks: b + 1, state: `{"blocks":${b + 1}}` } });
       }

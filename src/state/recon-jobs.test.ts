@@ -10,7 +10,7 @@ import { watchQuant } from './jobs/quant-setup';
 import { baseCalibration, historyEvery, parseDropList, watchRecon } from './jobs/recon';
 import { appendLoss, curvePoints, meanFlatness, MAX_CURVE_POINTS, runLossLine } from './recon-curves';
 import { idbCheckpoints, memoryCheckpoints, type CheckpointStore, type StoredCheckpoint } from './recon-checkpoints';
-import { applyReconEvent, DEFAULT_RECON_SETTINGS, initialBlocks, reconEta, sanitizeReconSettings, type ReconRun } from './recon-slice';
+import { applyReconEvent, DEFAULT_RECON_SETTINGS, initialBlocks, reconEta, sanitizeReconSettings, stoppedEarly, type ReconRun } from './recon-slice';
 import { createStudioStore, type AppContext } from './store';
 import { RECON_DEFAULTS } from '../recon/reconstruct';
 
@@ -151,7 +151,7 @@ describe('reconstruction jobs', () => {
     await commands.runRecon.perform(ctx);
     expect(ctx.engine.recons[0].cfg).toMatchObject({ earlyStop: false, cacheMiB: 2048, cachePrecision: 'auto' });
     // 8 images of 64 MiB fit in 2048 MiB: float32, all iterations
-    expect(st().reconRun!.blocks.map((b) => [b.cache, b.stoppedEarly, b.itersDone])).toEqual([['f32', false, 200], ['f32', false, 200], ['f32', false, 200]]);
+    expect(st().reconRun!.blocks.map((b) => [b.cache, stoppedEarly(st().reconRun!, b), b.itersDone])).toEqual([['f32', false, 200], ['f32', false, 200], ['f32', false, 200]]);
 
     st().editReconSettings({ earlyStop: true, cacheMiB: 256 });
     expect(st().reconSettings).toMatchObject({ earlyStop: true, cacheMiB: 256 });
@@ -159,21 +159,22 @@ describe('reconstruction jobs', () => {
     expect(ctx.engine.recons[1].cfg).toMatchObject({ ...RECON_DEFAULTS, iters: 200, historyEvery: 20, earlyStop: true, cacheMiB: 256, cachePrecision: 'auto' });
     const run = st().reconRun!;
     expect(run.status).toBe('done');
-    expect(run.blocks.map((b) => [b.status, b.cache, b.stoppedEarly, b.itersDone])).toEqual([['done', 'f16', true, 100], ['done', 'f16', true, 100], ['done', 'f16', true, 100]]);
+    expect(run.blocks.map((b) => [b.status, b.cache, stoppedEarly(run, b), b.itersDone])).toEqual([['done', 'f16', true, 100], ['done', 'f16', true, 100], ['done', 'f16', true, 100]]);
     // a block that stopped early counts as done in the progress
     expect(st().jobs.recon).toMatchObject({ status: 'done', done: 600, total: 600 });
-    expect(st().reconRuns[1].blocks[0]).toMatchObject({ cache: 'f16', stoppedEarly: true });
+    expect(st().reconRuns[1].blocks[0]).toMatchObject({ cache: 'f16' });
+    expect(stoppedEarly(st().reconRuns[1], st().reconRuns[1].blocks[0])).toBe(true);
   });
 
   it('puts the cache storage and an early stop of a block-end event on the block', () => {
     const blocks = initialBlocks([0, 1].map((index) => ({ index, name: `b${index}`, kind: 'residual' as const, layers: [], acts: 1 })), 0);
-    expect(blocks[0]).toMatchObject({ cache: null, stoppedEarly: false });
+    expect(blocks[0]).toMatchObject({ cache: null });
     let run: ReconRun = { id: 1, jobId: 1, cfg: { ...RECON_DEFAULTS, iters: 2000, earlyStop: true }, flatness: null, calib: 'W4A4', group: null, status: 'running', startedAt: 0, ms: 0, startBlock: 0, blocks, curves: {}, flatnessCurves: {}, top1: null, evaluating: false, current: -1, lastTick: 0, pausedMs: 0, pausedAt: null };
     run = applyReconEvent(run, { type: 'block-start', block: 0, total: 2 }, 0);
-    run = applyReconEvent(run, { type: 'block-end', block: 0, iters: 750, seconds: 1, firstLoss: 2, lastLoss: 1, cache: 'f16', stoppedEarly: true }, 10);
+    run = applyReconEvent(run, { type: 'block-end', block: 0, iters: 750, seconds: 1, firstLoss: 2, lastLoss: 1, cache: 'f16' }, 10);
     run = applyReconEvent(run, { type: 'block-start', block: 1, total: 2 }, 10);
-    run = applyReconEvent(run, { type: 'block-end', block: 1, iters: 2000, seconds: 1, firstLoss: 2, lastLoss: 1, cache: 'f32', stoppedEarly: false }, 20);
-    expect(run.blocks.map((b) => [b.status, b.itersDone, b.cache, b.stoppedEarly])).toEqual([['done', 750, 'f16', true], ['done', 2000, 'f32', false]]);
+    run = applyReconEvent(run, { type: 'block-end', block: 1, iters: 2000, seconds: 1, firstLoss: 2, lastLoss: 1, cache: 'f32' }, 20);
+    expect(run.blocks.map((b) => [b.status, b.itersDone, b.cache, stoppedEarly(run, b)])).toEqual([['done', 750, 'f16', true], ['done', 2000, 'f32', false]]);
   });
 
   it('resumes a checkpoint saved before early stop and the cache budget existed with their defaults', async () => {

@@ -6,6 +6,7 @@ import { RECON_DEFAULTS, methodDefaults, type ReconConfig, type ReconMethod } fr
 import type { BlockInfo, ReconEvent } from '../worker/recon-api';
 import { appendLoss, emptyCurve, type FlatnessCurve, type LossCurve } from './recon-curves';
 import type { QuantConfig } from '../quant/types';
+import type { CachePrecision } from '../recon/cache';
 import type { SliceCreator } from './store';
 
 export type ReconStatus = 'running' | 'paused' | 'done' | 'cancelled' | 'error';
@@ -63,9 +64,8 @@ export interface ReconBlockProgress extends BlockInfo {
   trainMs: number;
   firstLoss: number | null;
   lastLoss: number | null;
-  /** Storage of the block's caches and whether it ended before `iters` (null until it is done). */
-  cache: 'f32' | 'f16' | null;
-  stoppedEarly: boolean;
+  /** Storage of the block's caches (null until it is done). */
+  cache: CachePrecision | null;
 }
 
 export interface RunAccuracy {
@@ -162,6 +162,11 @@ export interface ReconSlice {
   resetRecon: () => void;
 }
 
+/** A finished block that ran fewer iterations than the run asked for: early stop ended it. */
+export function stoppedEarly(run: Pick<ReconRun, 'cfg'>, b: ReconBlockProgress): boolean {
+  return b.status === 'done' && b.itersDone < run.cfg.iters;
+}
+
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /** Settings within their ranges; settings restored from older storage may lack newer fields, which take their defaults. */
@@ -194,7 +199,6 @@ export function initialBlocks(blocks: BlockInfo[], start: number): ReconBlockPro
     firstLoss: null,
     lastLoss: null,
     cache: null,
-    stoppedEarly: false,
   }));
 }
 
@@ -237,7 +241,7 @@ export function applyReconEvent(run: ReconRun, e: ReconEvent, now: number): Reco
     }
     case 'block-end': {
       const b = at(e.block);
-      blocks[e.block] = { ...b, status: 'done', itersDone: e.iters, firstLoss: e.firstLoss, lastLoss: e.lastLoss, cache: e.cache, stoppedEarly: e.stoppedEarly };
+      blocks[e.block] = { ...b, status: 'done', itersDone: e.iters, firstLoss: e.firstLoss, lastLoss: e.lastLoss, cache: e.cache };
       const c = run.curves[e.block];
       // the bucket being filled becomes a (narrower) point of its own
       if (c?.pending) next.curves = { ...run.curves, [e.block]: { ...c, points: [...c.points, { iter: c.pending.iter / c.pending.n, rec: c.pending.rec / c.pending.n, reg: c.pending.reg / c.pending.n }], pending: null } };

@@ -2,7 +2,7 @@
 // loss (first window → last window); a finished block says when its caches were float16 and when
 // it stopped early.
 import { useShallow } from 'zustand/react/shallow';
-import { initialBlocks, reconEta, type ReconBlockProgress } from '../state/recon-slice';
+import { initialBlocks, reconEta, stoppedEarly, type ReconBlockProgress } from '../state/recon-slice';
 import { useStudio } from './app-context';
 import { formatDuration, formatSig } from './format';
 import { useNow } from './job-progress';
@@ -61,7 +61,7 @@ export function ReconBlocks() {
                   {b.status === 'caching' && b.cacheTotal ? ` ${b.cacheDone}/${b.cacheTotal}` : ''}
                   {current && b.status === 'training' && Number.isFinite(blockEta) ? <span className="muted"> · ETA {formatDuration(blockEta)}</span> : null}
                   {b.status === 'done' && b.cache === 'f16' ? <span className="muted" data-testid="block-f16" title="Its cached inputs and outputs did not fit the cache budget in float32"> · float16 caches</span> : null}
-                  {b.status === 'done' && b.stoppedEarly ? <span className="muted" data-testid="block-early-stop" title="Its rounding was decided and its loss flat"> · stopped early at {b.itersDone} iterations</span> : null}
+                  {run && stoppedEarly(run, b) ? <span className="muted" data-testid="block-early-stop" title="Its rounding was decided and its loss flat"> · stopped early at {b.itersDone} iterations</span> : null}
                 </td>
                 <td className="num">{iters && (b.itersDone || b.status === 'training') ? `${b.itersDone} / ${iters}` : ''}</td>
                 <td className="num" title={b.cacheMs + b.trainMs > 0 ? `caching ${formatDuration(b.cacheMs)}, training ${formatDuration(b.trainMs)}` : undefined}>

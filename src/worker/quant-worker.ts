@@ -164,7 +164,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
               onLoss: (b, points, itersDone) => onEvent({ type: 'loss', block: b.index, points, itersDone }),
               onBlockEnd: async (sum, st) => {
                 blocks++;
-                onEvent({ type: 'block-end', block: sum.block.index, iters: sum.iters, seconds: sum.seconds, firstLoss: sum.firstLoss, lastLoss: sum.lastLoss, cache: sum.cache, stoppedEarly: sum.iters < req.cfg.iters });
+                onEvent({ type: 'block-end', block: sum.block.index, iters: sum.iters, seconds: sum.seconds, firstLoss: sum.firstLoss, lastLoss: sum.lastLoss, cache: sum.cache });
                 if (sum.flatness) onEvent({ type: 'flatness', block: sum.block.index, alphas: sum.flatness.alphas, losses: sum.flatness.losses });
                 onEvent({ type: 'checkpoint', checkpoint: { blocks: sum.block.index + 1, state: serializeState(st) } });
               },

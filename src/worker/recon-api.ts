@@ -3,6 +3,7 @@
 import type { Preset } from '../data/presets';
 import type { BlockKind } from '../recon/blocks';
 import type { LossPoint, ReconConfig } from '../recon/reconstruct';
+import type { CachePrecision } from '../recon/cache';
 import type { ImageJob } from './api';
 
 export interface BlockInfo {
@@ -42,14 +43,13 @@ export type ReconEvent =
   | {
       type: 'block-end';
       block: number;
-      /** Iterations run: fewer than cfg.iters when the block stopped early (`stoppedEarly`). */
+      /** Iterations run: fewer than cfg.iters when the block stopped early. */
       iters: number;
       seconds: number;
       firstLoss: number;
       lastLoss: number;
       /** Storage of the block's cached inputs and outputs (float16 above cfg.cacheMiB). */
-      cache: 'f32' | 'f16';
-      stoppedEarly: boolean;
+      cache: CachePrecision;
     }
   | { type: 'flatness'; block: number; alphas: number[]; losses: number[] }
   | { type: 'checkpoint'; checkpoint: ReconCheckpoint };
