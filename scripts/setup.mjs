@@ -3,7 +3,7 @@
 // and through apt, Chromium (its SwiftShader Vulkan driver gives WebGPU without a GPU) and the
 // Vulkan loader that Dawn (the `webgpu` package) needs in Node. Dependency-free on purpose.
 import { execSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,4 +46,48 @@ const gen = path.join(root, 'src/onnx/proto/onnx.js');
 const genTypes = path.join(root, 'src/onnx/proto/onnx.d.ts');
 if (!existsSync(gen) || !existsSync(genTypes) || statSync(gen).mtimeMs < statSync(proto).mtimeMs) {
   run('node scripts/gen-onnx.mjs');
+}
+
+// Mesa 25 lavapipe (Vulkan on the CPU through LLVM) runs our kernels 2-4x faster than SwiftShader,
+// but Debian bookworm's own lavapipe (Mesa 22) is too old for Dawn. The backports build is fetched
+// with apt into a project-local folder (.lavapipe/, git-ignored), using a private apt sources list so
+// the system's apt configuration is untouched, and unpacked there; nothing is installed system-wide
+// except LLVM 15's runtime library when missing. Optional: on any failure the Node engine keeps
+// using SwiftShader (src/gpu/vulkan-icd.ts chooses). QUANT_STUDIO_NO_LAVAPIPE=1 skips this step.
+if (process.platform === 'linux' && process.arch === 'x64' && !process.env.QUANT_STUDIO_NO_LAVAPIPE) {
+  const dir = path.join(root, '.lavapipe');
+  const lib = path.join(dir, 'libvulkan_lvp.so');
+  const icd = path.join(dir, 'lvp_icd.json');
+  if (!existsSync(lib) || !existsSync(icd)) {
+    try {
+      const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+      if (!existsSync('/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1')) run(`${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libllvm15`);
+      const apt = path.join(dir, 'apt');
+      mkdirSync(path.join(apt, 'lists/partial'), { recursive: true });
+      mkdirSync(path.join(apt, 'archives/partial'), { recursive: true });
+      writeFileSync(path.join(apt, 'sources.list'), 'deb http://deb.debian.org/debian bookworm-backports main\n');
+      const opts = [
+        `-o Dir::Etc::SourceList=${apt}/sources.list`,
+        '-o Dir::Etc::SourceParts=-',
+        `-o Dir::State::Lists=${apt}/lists`,
+        `-o Dir::Cache::Archives=${apt}/archives`,
+        '-o APT::Sandbox::User=root',
+        '-qq',
+      ].join(' ');
+      run(`apt-get ${opts} update`);
+      execSync(`apt-get ${opts} download mesa-vulkan-drivers/bookworm-backports`, { cwd: apt, stdio: 'inherit' });
+      const deb = readdirSync(apt).find((f) => f.startsWith('mesa-vulkan-drivers_') && f.endsWith('.deb'));
+      if (!deb) throw new Error('no mesa-vulkan-drivers package was downloaded');
+      const unpacked = path.join(apt, 'root');
+      run(`dpkg-deb -x ${path.join(apt, deb)} ${unpacked}`);
+      copyFileSync(path.join(unpacked, 'usr/lib/x86_64-linux-gnu/libvulkan_lvp.so'), lib);
+      // A relative library_path is resolved against the manifest's own folder by the Vulkan loader.
+      writeFileSync(icd, JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: './libvulkan_lvp.so', api_version: '1.3.0' } }) + '\n');
+      rmSync(apt, { recursive: true, force: true });
+      console.log(`setup: lavapipe (Mesa 25, ${deb}) in .lavapipe/`);
+    } catch (e) {
+      console.error(`setup: lavapipe could not be set up (${String(e?.message ?? e).split('\n')[0]}); the Node engine uses SwiftShader.`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }

@@ -1,14 +1,12 @@
 // WebGPU in Node through the `webgpu` package (Dawn). The GPU object from create() must stay
 // referenced for the life of the process, or Dawn is collected mid-run and crashes.
-import { existsSync } from 'node:fs';
 import { Gpu } from './gpu';
+import { chooseVulkanDriver } from './vulkan-icd';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 let keep: GPU | undefined;
 
 export async function nodeGpu(): Promise<Gpu> {
-  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  chooseVulkanDriver();
   if (!keep) {
     let mod: { create: (o: string[]) => GPU; globals: object };
     try {

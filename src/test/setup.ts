@@ -1,6 +1,6 @@
-// Vitest setup: point Dawn at Chromium's SwiftShader Vulkan driver when no other ICD is chosen.
-import { existsSync } from 'node:fs';
+// Vitest setup: point Dawn at a CPU Vulkan driver when no other ICD is chosen — lavapipe when
+// scripts/setup.mjs installed it, else Chromium's SwiftShader (src/gpu/vulkan-icd.ts).
+// scripts/test.mjs also runs the kernel tests with QUANT_STUDIO_VULKAN=swiftshader.
+import { chooseVulkanDriver } from '../gpu/vulkan-icd';
 
-const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
-if (!process.env.VK_ICD_FILENAMES && existsSync(icd)) process.env.VK_ICD_FILENAMES = icd;
-process.env.XDG_RUNTIME_DIR ??= '/tmp';
+chooseVulkanDriver();
