@@ -19,16 +19,19 @@ struct U { n: u32, stride: u32, slot_s: u32, positive: u32, beta2: f32, one_m_be
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let k = (wid.y * nwg.x + wid.x) * 256u + li;
-  if (k >= u.n) { return; }
-  let g = grad[k];
-  let mk = m[k] + u.one_m_beta1 * (g - m[k]);
-  let vk = u.beta2 * v[k] + u.one_m_beta2 * g * g;
-  m[k] = mk;
-  v[k] = vk;
-  let lr = select(step.lr_v, step.lr_s, u.slot_s != 0u);
-  let j = k * u.stride;
-  var p = param[j] - (lr / step.bc1) * mk / (sqrt(vk) / sqrt(step.bc2) + u.eps);
-  if (u.positive != 0u) { p = max(abs(p), u.pos_eps); }
-  param[j] = p;
+  // Grid stride: the wrapper sizes the grid per adapter (src/gpu/elements.ts); CPU adapters get few,
+  // long-running invocations (per-workgroup overhead dominates there), GPUs one element each.
+  let stride = nwg.x * nwg.y * 256u;
+  for (var k = (wid.y * nwg.x + wid.x) * 256u + li; k < u.n; k += stride) {
+    let g = grad[k];
+    let mk = m[k] + u.one_m_beta1 * (g - m[k]);
+    let vk = u.beta2 * v[k] + u.one_m_beta2 * g * g;
+    m[k] = mk;
+    v[k] = vk;
+    let lr = select(step.lr_v, step.lr_s, u.slot_s != 0u);
+    let j = k * u.stride;
+    var p = param[j] - (lr / step.bc1) * mk / (sqrt(vk) / sqrt(step.bc2) + u.eps);
+    if (u.positive != 0u) { p = max(abs(p), u.pos_eps); }
+    param[j] = p;
+  }
 }

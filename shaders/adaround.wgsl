@@ -14,15 +14,18 @@ struct U { n: u32, inner: u32, channels: u32, hard: u32, qmin: f32, qmax: f32 }
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + li;
-  if (i >= u.n) { return; }
-  let p = params[(i / u.inner) % u.channels];
-  var h: f32;
-  if (u.hard != 0u) {
-    h = select(0.0, 1.0, v[i] >= 0.0);
-  } else {
-    h = clamp(stretched(sigmoid(v[i])), 0.0, 1.0);
+  // Grid stride: the wrapper sizes the grid per adapter (src/gpu/elements.ts); CPU adapters get few,
+  // long-running invocations (per-workgroup overhead dominates there), GPUs one element each.
+  let stride = nwg.x * nwg.y * 256u;
+  for (var i = (wid.y * nwg.x + wid.x) * 256u + li; i < u.n; i += stride) {
+    let p = params[(i / u.inner) % u.channels];
+    var h: f32;
+    if (u.hard != 0u) {
+      h = select(0.0, 1.0, v[i] >= 0.0);
+    } else {
+      h = clamp(stretched(sigmoid(v[i])), 0.0, 1.0);
+    }
+    // ⌊W/s⌋ + z is an exact integer in float32: one rounding, in the addition of h
+    wOut[i] = (clamp(wFloor[i] + p.y + h, u.qmin, u.qmax) - p.y) * p.x;
   }
-  // ⌊W/s⌋ + z is an exact integer in float32: one rounding, in the addition of h
-  wOut[i] = (clamp(wFloor[i] + p.y + h, u.qmin, u.qmax) - p.y) * p.x;
 }

@@ -29,19 +29,28 @@ fn f(p: f32, q: f32) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
-  if (i >= u.n) { return; }
-  // Walk dimensions innermost first; consecutive threads read consecutive (or repeated) elements.
-  var rem = i;
-  var ia = 0u;
-  var ib = 0u;
-  for (var k = u.rank; k > 0u; k--) {
-    let d = k - 1u;
-    let size = u.shape[d >> 2u][d & 3u];
-    let c = rem % size;
-    rem = rem / size;
-    ia += c * u.sa[d >> 2u][d & 3u];
-    ib += c * u.sb[d >> 2u][d & 3u];
+  // Grid stride: the wrapper sizes the grid per adapter (src/gpu/elements.ts); CPU adapters get few,
+  // long-running invocations (per-workgroup overhead dominates there), GPUs one element each.
+  let stride = nwg.x * nwg.y * 64u;
+  // Same shapes collapse to one dimension of unit strides: no index arithmetic.
+  let flat = u.rank <= 1u && u.sa[0].x == 1u && u.sb[0].x == 1u;
+  for (var i = (wid.y * nwg.x + wid.x) * 64u + li; i < u.n; i += stride) {
+    if (flat) {
+      y[i] = f(a[i], b[i]);
+      continue;
+    }
+    // Walk dimensions innermost first; consecutive threads read consecutive (or repeated) elements.
+    var rem = i;
+    var ia = 0u;
+    var ib = 0u;
+    for (var k = u.rank; k > 0u; k--) {
+      let d = k - 1u;
+      let size = u.shape[d >> 2u][d & 3u];
+      let c = rem % size;
+      rem = rem / size;
+      ia += c * u.sa[d >> 2u][d & 3u];
+      ib += c * u.sb[d >> 2u][d & 3u];
+    }
+    y[i] = f(a[ia], b[ib]);
   }
-  y[i] = f(a[ia], b[ib]);
 }

@@ -11,9 +11,12 @@ struct U { n: u32, inner: u32, channels: u32, _pad: u32, qmin: f32, qmax: f32 }
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
-  if (i >= u.n) { return; }
-  let p = params[(i / u.inner) % u.channels];
-  let q = clamp(round(x[i] / p.x) + p.y, u.qmin, u.qmax);
-  y[i] = (q - p.y) * p.x;
+  // Grid stride: the wrapper sizes the grid per adapter (src/gpu/elements.ts); CPU adapters get few,
+  // long-running invocations (per-workgroup overhead dominates there), GPUs one element each.
+  let stride = nwg.x * nwg.y * 64u;
+  for (var i = (wid.y * nwg.x + wid.x) * 64u + li; i < u.n; i += stride) {
+    let p = params[(i / u.inner) % u.channels];
+    let q = clamp(round(x[i] / p.x) + p.y, u.qmin, u.qmax);
+    y[i] = (q - p.y) * p.x;
+  }
 }

@@ -36,19 +36,33 @@ fn load(from_q: bool, k: u32) -> f32 {
   return pair.y;
 }
 
+// The cache entry sample b picked (may lie outside this chunk).
+fn pickOf(b: u32) -> u32 {
+  return min(u32(floor(rand01(st.seed, STREAM_BATCH, st.iter, b) * f32(u.count))), u.count - 1u);
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
-  if (i >= u.n) { return; }
-  let b = i / u.size;
-  let e = i - b * u.size;
-  let pick = min(u32(floor(rand01(st.seed, STREAM_BATCH, st.iter, b) * f32(u.count))), u.count - 1u);
-  if (pick < u.first || pick - u.first >= u.chunk) { return; }
-  let src = (pick - u.first) * u.stride + e;
-  var fromQ = false;
-  if (u.pIn > 0.0) {
-    fromQ = rand01(st.seed, STREAM_INPUT, st.iter, i) < u.pIn;
+  // Grid stride over quads of 4 consecutive elements (one input-mixing draw serves a quad); the
+  // wrapper sizes the grid per adapter (src/gpu/elements.ts).
+  let stride = nwg.x * nwg.y * 64u;
+  let quads = (u.n + 3u) / 4u;
+  for (var qd = (wid.y * nwg.x + wid.x) * 64u + li; qd < quads; qd += stride) {
+    var r = vec4f(1.0);
+    if (u.pIn > 0.0) { r = rand01x4(st.seed, STREAM_INPUT, st.iter, qd); }
+    var b = (4u * qd) / u.size;
+    var pick = pickOf(b);
+    for (var j = 0u; j < 4u; j++) {
+      let i = 4u * qd + j;
+      if (i >= u.n) { break; }
+      if (i / u.size != b) {
+        b = i / u.size;
+        pick = pickOf(b);
+      }
+      if (pick < u.first || pick - u.first >= u.chunk) { continue; }
+      let src = (pick - u.first) * u.stride + (i - b * u.size);
+      out[i] = load(r[j] < u.pIn, src);
+    }
   }
-  out[i] = load(fromQ, src);
 }

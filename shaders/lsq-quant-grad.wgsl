@@ -24,27 +24,34 @@ struct U { n: u32, stream: u32, slot: u32, groups: u32, p: f32, qmin: f32, qmax:
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32) {
   let s = sz[2u * u.slot];
   let z = sz[2u * u.slot + 1u];
+  let draw = u.p > 0.0 && u.p < 1.0;
   let lane = wid.x * 64u + li;
+  let quads = (u.n + 3u) / 4u;
   var t = 0.0;
-  for (var i = lane; i < u.n; i += u.groups * 64u) {
-    let g = dy[i];
-    var quantize = u.p >= 1.0;
-    if (!quantize && u.p > 0.0) { quantize = rand01(step.seed, u.stream, step.iter, i) < u.p; }
-    var d = g;
-    if (quantize) {
-      let q = x[i] / s;
-      let r = round(q);
-      if (r + z < u.qmin) {
-        d = 0.0;
-        t += g * (u.qmin - z);
-      } else if (r + z > u.qmax) {
-        d = 0.0;
-        t += g * (u.qmax - z);
-      } else {
-        t += g * (r - q);
+  // quads of 4 consecutive elements: one random draw serves a quad (the forward's mask)
+  for (var qd = lane; qd < quads; qd += u.groups * 64u) {
+    var r = vec4f(0.0);
+    if (draw) { r = rand01x4(step.seed, u.stream, step.iter, qd); }
+    for (var j = 0u; j < 4u; j++) {
+      let i = 4u * qd + j;
+      if (i >= u.n) { break; }
+      let g = dy[i];
+      var d = g;
+      if (u.p >= 1.0 || (draw && r[j] < u.p)) {
+        let q = x[i] / s;
+        let rq = round(q);
+        if (rq + z < u.qmin) {
+          d = 0.0;
+          t += g * (u.qmin - z);
+        } else if (rq + z > u.qmax) {
+          d = 0.0;
+          t += g * (u.qmax - z);
+        } else {
+          t += g * (rq - q);
+        }
       }
+      if (WRITE_DX) { dx[i] = d; }
     }
-    if (WRITE_DX) { dx[i] = d; }
   }
   partials[lane] = u.scale * t;
 }

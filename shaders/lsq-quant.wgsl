@@ -13,19 +13,29 @@ struct U { n: u32, stream: u32, slot: u32, _pad: u32, p: f32, qmin: f32, qmax: f
 @group(0) @binding(3) var<uniform> u: U;
 @group(0) @binding(4) var<uniform> step: Step;
 
+fn quantized(v: f32, s: f32, z: f32) -> f32 {
+  return (clamp(round(v / s) + z, u.qmin, u.qmax) - z) * s;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * nwg.x + wid.x) * 256u + li;
-  if (i >= u.n) { return; }
-  let v = x[i];
-  var quantize = u.p >= 1.0;
-  if (!quantize && u.p > 0.0) { quantize = rand01(step.seed, u.stream, step.iter, i) < u.p; }
-  if (quantize) {
-    let s = sz[2u * u.slot];
-    let z = sz[2u * u.slot + 1u];
-    y[i] = (clamp(round(v / s) + z, u.qmin, u.qmax) - z) * s;
-  } else {
-    y[i] = v;
+  let s = sz[2u * u.slot];
+  let z = sz[2u * u.slot + 1u];
+  let draw = u.p > 0.0 && u.p < 1.0;
+  // Grid stride over quads of 4 consecutive elements (one random draw serves a quad); the wrapper
+  // sizes the grid per adapter (src/gpu/elements.ts).
+  let stride = nwg.x * nwg.y * 256u;
+  let quads = (u.n + 3u) / 4u;
+  for (var qd = (wid.y * nwg.x + wid.x) * 256u + li; qd < quads; qd += stride) {
+    var r = vec4f(0.0);
+    if (draw) { r = rand01x4(step.seed, u.stream, step.iter, qd); }
+    for (var j = 0u; j < 4u; j++) {
+      let i = 4u * qd + j;
+      if (i >= u.n) { break; }
+      let v = x[i];
+      let quantize = u.p >= 1.0 || (draw && r[j] < u.p);
+      y[i] = select(v, quantized(v, s, z), quantize);
+    }
   }
 }

@@ -42,7 +42,10 @@ fn df(v: f32) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * nwg.x + wid.x) * 64u + li;
-  if (i >= u.n) { return; }
-  dx[i] = dy[i] * df(x[i]);
+  // Grid stride: the wrapper sizes the grid per adapter (src/gpu/elements.ts); CPU adapters get few,
+  // long-running invocations (per-workgroup overhead dominates there), GPUs one element each.
+  let stride = nwg.x * nwg.y * 64u;
+  for (var i = (wid.y * nwg.x + wid.x) * 64u + li; i < u.n; i += stride) {
+    dx[i] = dy[i] * df(x[i]);
+  }
 }

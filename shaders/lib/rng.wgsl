@@ -10,8 +10,14 @@ fn pcg4d(v0: vec4u) -> vec4u {
   return v;
 }
 
-// Uniform in [0, 1) with 24 random bits.
+// Four uniforms in [0, 1) with 24 random bits each, for the elements 4·quad .. 4·quad + 3: one hash
+// serves four consecutive elements (the hash is most of an element-wise kernel's work on a CPU).
+fn rand01x4(seed: u32, stream: u32, counter: u32, quad: u32) -> vec4f {
+  let h = pcg4d(vec4u(quad, counter, stream, seed));
+  return vec4f(h >> vec4u(8u)) * (1.0 / 16777216.0);
+}
+
+// The uniform of element `index`: component index % 4 of its quad's draw.
 fn rand01(seed: u32, stream: u32, counter: u32, index: u32) -> f32 {
-  let h = pcg4d(vec4u(index, counter, stream, seed));
-  return f32(h.x >> 8u) * (1.0 / 16777216.0);
+  return rand01x4(seed, stream, counter, index >> 2u)[index & 3u];
 }

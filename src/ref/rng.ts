@@ -20,8 +20,8 @@ function pcg4d(a: number, b: number, c: number, d: number): [number, number, num
   return [x, y, z, w];
 }
 
-/** Uniform in [0, 1) with 24 random bits, the same number the GPU draws. */
+/** Uniform in [0, 1) with 24 random bits, the same number the GPU draws: component index % 4 of the hash of quad index / 4. */
 export function rand01(seed: number, stream: number, counter: number, index: number): number {
-  const [h] = pcg4d(index >>> 0, counter >>> 0, stream >>> 0, seed >>> 0);
-  return (h >>> 8) / 16777216;
+  const h = pcg4d((index >>> 2) >>> 0, counter >>> 0, stream >>> 0, seed >>> 0);
+  return (h[index & 3] >>> 8) / 16777216;
 }

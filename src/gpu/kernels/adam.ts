@@ -1,6 +1,7 @@
 // Typed wrapper over shaders/adam.wgsl: one Adam step (PyTorch semantics, weight decay 0) whose
 // learning rate and bias corrections come from the per-iteration step uniform (src/recon/step.ts).
-import { grid, type Dispatch, type Gpu } from '../gpu';
+import { type Dispatch, type Gpu } from '../gpu';
+import { elementGrid } from '../elements';
 
 export interface AdamOptions {
   /** Which learning rate of the step uniform: 'v' (AdaRound V, lr_v) or 's' (LSQ step sizes, lr_s). */
@@ -29,5 +30,5 @@ export function adam(gpu: Gpu, param: GPUBuffer, grad: GPUBuffer, m: GPUBuffer, 
   const b1 = o.beta1 ?? 0.9;
   const b2 = o.beta2 ?? 0.999;
   const u = gpu.uniform(label, [n, stride, o.slot === 's' ? 1 : 0, o.positive ? 1 : 0], [b2, 1 - b1, 1 - b2, o.eps ?? 1e-8, o.positive?.eps ?? 0]);
-  return gpu.dispatch('adam', [param, grad, m, v, u, step], grid(Math.ceil(n / 256)), {}, label);
+  return gpu.dispatch('adam', [param, grad, m, v, u, step], elementGrid(gpu, n, 256), {}, label);
 }

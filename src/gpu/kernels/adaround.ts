@@ -3,7 +3,8 @@
 // initialisation of V from the float weight and the integer codes the export stores.
 // Per weight tensor: wFloor = ⌊W/s_c⌋ and V (trained) as float32 arrays of the weight's shape,
 // params = [s_c, z_c] float32 pairs per channel of `axis` (−1: per tensor, one pair).
-import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { elementGrid } from '../elements';
 import { numel } from './layout';
 import { partialSlots } from './partials';
 
@@ -106,7 +107,7 @@ function layout(label: string, o: AdaroundOptions, v: GpuTensor, params: GPUBuff
 export function adaroundSoft(gpu: Gpu, wFloor: GPUBuffer, v: GpuTensor, params: GPUBuffer, wOut: GpuTensor, o: AdaroundOptions & { hard?: boolean }, label = 'AdaRound'): Dispatch {
   const { n, inner, channels } = layout(label, o, v, params, wFloor, wOut);
   const u = gpu.uniform(label, [n, inner, channels, o.hard ? 1 : 0], [o.qmin, o.qmax]);
-  return gpu.dispatch('adaround', [wFloor, v.buffer, params, wOut.buffer, u], grid(Math.ceil(n / 256)), {}, label);
+  return gpu.dispatch('adaround', [wFloor, v.buffer, params, wOut.buffer, u], elementGrid(gpu, n, 256), {}, label);
 }
 
 /**

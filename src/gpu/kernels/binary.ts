@@ -1,6 +1,7 @@
 // Typed wrapper over shaders/binary.wgsl: Add, Sub, Mul, Div with numpy broadcasting (rank ≤ 6).
 // Shapes travel as uniforms, so one pipeline per op serves every shape.
-import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { elementGrid } from '../elements';
 import { broadcastShape, broadcastStrides } from '../../ref/binary';
 import { collapseDims, numel, padTo } from './layout';
 
@@ -16,5 +17,5 @@ export function binary(gpu: Gpu, op: BinaryOp, a: GpuTensor, b: GpuTensor, y: Gp
   const c = collapseDims(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
   const n = numel(shape);
   const u = gpu.uniform(op, [n, c.shape.length, 0, 0, ...padTo(c.shape, 8, 1), ...padTo(c.strides[0]), ...padTo(c.strides[1])]);
-  return gpu.dispatch('binary', [a.buffer, b.buffer, y.buffer, u], grid(Math.ceil(n / 64)), { OP: CODES[op] }, op);
+  return gpu.dispatch('binary', [a.buffer, b.buffer, y.buffer, u], elementGrid(gpu, n, 64), { OP: CODES[op] }, op);
 }

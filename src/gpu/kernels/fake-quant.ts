@@ -1,5 +1,6 @@
 // Typed wrapper over shaders/fake-quant.wgsl: per-tensor or per-channel fake quantization.
-import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { elementGrid } from '../elements';
 
 export interface FakeQuantParams {
   /** One scale and zero point per channel (length 1 for per tensor). */
@@ -25,5 +26,5 @@ export function fakeQuant(gpu: Gpu, x: GpuTensor, y: GpuTensor, p: FakeQuantPara
   }
   const pbuf = gpu.tensor(`${label}.params`, [2 * channels], params).buffer;
   const u = gpu.uniform(label, [n, inner, channels, 0], [p.qmin, p.qmax]);
-  return gpu.dispatch('fake-quant', [x.buffer, y.buffer, pbuf, u], grid(Math.ceil(n / 64)), {}, label);
+  return gpu.dispatch('fake-quant', [x.buffer, y.buffer, pbuf, u], elementGrid(gpu, n, 64), {}, label);
 }

@@ -1,6 +1,7 @@
 // Typed wrapper over shaders/gather-batch.wgsl: draws a training batch for block reconstruction
 // from the cached block inputs/outputs on the GPU, driven by the Step uniform (iteration, seed).
-import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { elementGrid } from '../elements';
 import type { SampleCache } from '../../recon/cache';
 import { numel } from './layout';
 
@@ -54,7 +55,7 @@ export function gatherBatch(
       const first = k * fp.perChunk;
       const chunk = Math.min(fp.perChunk, count - first);
       const u = gpu.uniform(`${label}[${k}]`, [n, fp.size, count, first, chunk, fp.stride, fp.precision === 'f16' ? 1 : 0], [p]);
-      return gpu.dispatch('gather-batch', [buf, q.chunks[k], dst.buffer, u, step], grid(Math.ceil(n / 64)), {}, label);
+      return gpu.dispatch('gather-batch', [buf, q.chunks[k], dst.buffer, u, step], elementGrid(gpu, Math.ceil(n / 4), 64), {}, label);
     });
   return [...part('gatherBatch.x', x, xQ ?? x, out.x, xQ ? pIn : 0), ...part('gatherBatch.y', y, y, out.y, 0)];
 }

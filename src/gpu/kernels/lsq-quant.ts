@@ -2,7 +2,8 @@
 // with QDrop dropping (../shared/DESIGN.md §4, §5) and its straight-through backward.
 // State: `sz` holds [s, z] float32 pairs (step size trained, zero point fixed, integer-valued);
 // quantizer `slot` uses pair `slot` and writes its step-size gradient to grad[slot].
-import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { elementGrid } from '../elements';
 import { numel } from './layout';
 import { LANE_GROUP, laneSlots, scratchBuffer } from './partials';
 import { reduceSum } from './reduce-sum';
@@ -70,7 +71,7 @@ export function lsqForward(gpu: Gpu, x: GpuTensor, y: GpuTensor, sz: GPUBuffer, 
   if (numel(y.shape) !== n) throw new Error(`${label}: y [${y.shape}] does not match x [${x.shape}]`);
   const st = stepOrDummy(gpu, step, o.p ?? 1, label);
   const u = gpu.uniform(label, [n, o.stream ?? 0, o.slot ?? 0, 0], [o.p ?? 1, o.qmin, o.qmax]);
-  return gpu.dispatch('lsq-quant', [x.buffer, y.buffer, sz, u, st], grid(Math.ceil(n / 256)), {}, label);
+  return gpu.dispatch('lsq-quant', [x.buffer, y.buffer, sz, u, st], elementGrid(gpu, Math.ceil(n / 4), 256), {}, label);
 }
 
 /**

@@ -1,5 +1,6 @@
 // Typed wrapper over shaders/unary-grad.wgsl: the backward of unary() (same ops, same a/b).
-import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { type Dispatch, type Gpu, type GpuTensor } from '../gpu';
+import { elementGrid } from '../elements';
 import type { UnaryOp } from './unary';
 import { numel } from './layout';
 
@@ -19,5 +20,5 @@ export function unaryGrad(gpu: Gpu, op: UnaryOp, x: GpuTensor, dy: GpuTensor, dx
   const label = `${op}Grad`;
   if (dx.buffer === dy.buffer || dx.buffer === x.buffer) throw new Error(`${label}: dx needs a buffer of its own`);
   const u = gpu.uniform(label, [n], [a, b]);
-  return gpu.dispatch('unary-grad', [x.buffer, dy.buffer, dx.buffer, u], grid(Math.ceil(n / 64)), { OP: CODES[op] }, label);
+  return gpu.dispatch('unary-grad', [x.buffer, dy.buffer, dx.buffer, u], elementGrid(gpu, n, 64), { OP: CODES[op] }, label);
 }
