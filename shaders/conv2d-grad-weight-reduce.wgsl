@@ -12,9 +12,11 @@ const WG = 64;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let i = i32(wid.y * nwg.x + wid.x) * WG + i32(li);
-  if (i >= u.count) { return; }
-  var acc = 0.0;
-  for (var s = 0; s < u.S; s++) { acc += partials[s * u.count + i]; }
-  dw[i] = acc;
+  // grid stride (the wrapper sizes the grid per adapter, src/gpu/elements.ts)
+  let stride = i32(nwg.x * nwg.y) * WG;
+  for (var i = i32(wid.y * nwg.x + wid.x) * WG + i32(li); i < u.count; i += stride) {
+    var acc = 0.0;
+    for (var s = 0; s < u.S; s++) { acc += partials[s * u.count + i]; }
+    dw[i] = acc;
+  }
 }

@@ -46,7 +46,17 @@ fn store4(m0: i32, m: i32, yOff: vec4i, ok: vec4<bool>, v: vec4f) {
 
 // Implicit GEMM: rows = the group's output channels, columns = N*oH*oW pixels, reduction over the
 // K = Cg*kH*kW taps. A workgroup is lanesM x (64/lanesM) invocations; each computes 8 channels x
-// 4 pixels (strided by the pixel lanes so neighbouring invocations touch neighbouring pixels).
+// PT pixels (PT = 4 or 8, override; strided by the pixel lanes so neighbouring invocations touch
+// neighbouring pixels). 8 x 8 suits SwiftShader (more products per gathered load), 8 x 4 lavapipe.
+override PT: u32 = 4u;
+
+fn loadX(base: vec4i, ih0: vec4i, iw0: vec4i, pOk: vec4<bool>, t: vec4i) -> vec4f {
+  // Unsigned compares test 0 <= i < H in one go; padded taps read x[0] and are zeroed.
+  let ok = pOk & (vec4u(ih0 + vec4i(t.x)) < vec4u(u32(u.H))) & (vec4u(iw0 + vec4i(t.y)) < vec4u(u32(u.W)));
+  let idx = select(vec4i(0), base + vec4i(t.z), ok);
+  return select(vec4f(0.0), vec4f(x[idx.x], x[idx.y], x[idx.z], x[idx.w]), ok);
+}
+
 fn gemm(wg: i32, li: i32) {
   let lanesP = WG / u.lanesM;
   let pb = wg % u.pBlocks;
@@ -55,29 +65,39 @@ fn gemm(wg: i32, li: i32) {
   let g = gmb / mBlocks;
   let ml = ((gmb % mBlocks) * u.lanesM + li / lanesP) * 8; // first of 8 channels within the group
   if (g >= u.group || ml >= u.Mg) { return; }
-  let P = vec4i(pb * 4 * lanesP + li % lanesP) + vec4i(0, 1, 2, 3) * lanesP;
-  let pOk = P < vec4i(u.N * u.oHW);
+  let P = vec4i(pb * i32(PT) * lanesP + li % lanesP) + vec4i(0, 1, 2, 3) * lanesP;
+  let P2 = P + vec4i(4 * lanesP);
+  let NP = vec4i(u.N * u.oHW);
+  let pOk = P < NP;
+  let pOk2 = P2 < NP;
   let n = P / u.oHW;
   let pp = P % u.oHW;
+  let n2 = P2 / u.oHW;
+  let pp2 = P2 % u.oHW;
   let ih0 = (pp / u.oW) * u.sH - vec4i(u.padT);
   let iw0 = (pp % u.oW) * u.sW - vec4i(u.padL);
+  let ih02 = (pp2 / u.oW) * u.sH - vec4i(u.padT);
+  let iw02 = (pp2 % u.oW) * u.sW - vec4i(u.padL);
   let base = (n * u.C + vec4i(g * u.Cg)) * (u.H * u.W) + ih0 * u.W + iw0;
-  let H = vec4u(u32(u.H));
-  let W = vec4u(u32(u.W));
+  let base2 = (n2 * u.C + vec4i(g * u.Cg)) * (u.H * u.W) + ih02 * u.W + iw02;
   var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0);
   var b0 = vec4f(0.0); var b1 = vec4f(0.0); var b2 = vec4f(0.0); var b3 = vec4f(0.0);
+  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var d0 = vec4f(0.0); var d1 = vec4f(0.0); var d2 = vec4f(0.0); var d3 = vec4f(0.0);
   let wq = u.MgP / 4;
   var wi = g * u.K * wq + ml / 4;
   for (var k = 0; k < u.K; k++) {
     let t = taps[k];
-    // Unsigned compares test 0 <= i < H in one go; padded taps read x[0] and are zeroed.
-    let ok = pOk & (vec4u(ih0 + vec4i(t.x)) < H) & (vec4u(iw0 + vec4i(t.y)) < W);
-    let idx = select(vec4i(0), base + vec4i(t.z), ok);
-    let xv = select(vec4f(0.0), vec4f(x[idx.x], x[idx.y], x[idx.z], x[idx.w]), ok);
+    let xv = loadX(base, ih0, iw0, pOk, t);
     let wa = wp[wi];
     let wb = wp[wi + 1];
     a0 += xv.x * wa; a1 += xv.y * wa; a2 += xv.z * wa; a3 += xv.w * wa;
     b0 += xv.x * wb; b1 += xv.y * wb; b2 += xv.z * wb; b3 += xv.w * wb;
+    if (PT == 8u) {
+      let xw = loadX(base2, ih02, iw02, pOk2, t);
+      c0 += xw.x * wa; c1 += xw.y * wa; c2 += xw.z * wa; c3 += xw.w * wa;
+      d0 += xw.x * wb; d1 += xw.y * wb; d2 += xw.z * wb; d3 += xw.w * wb;
+    }
     wi += wq;
   }
   // a_j[i] = pixel j, channel ml+i (b: ml+4+i); transposed, row i holds channel i's 4 pixels.
@@ -87,6 +107,15 @@ fn gemm(wg: i32, li: i32) {
   for (var i = 0; i < 4; i++) {
     store4(g * u.Mg, ml + i, yOff, pOk, ta[i]);
     store4(g * u.Mg, ml + 4 + i, yOff, pOk, tb[i]);
+  }
+  if (PT == 8u) {
+    let tc = transpose(mat4x4f(c0, c1, c2, c3));
+    let td = transpose(mat4x4f(d0, d1, d2, d3));
+    let yOff2 = (n2 * u.M + vec4i(g * u.Mg)) * u.oHW + pp2;
+    for (var i = 0; i < 4; i++) {
+      store4(g * u.Mg, ml + i, yOff2, pOk2, tc[i]);
+      store4(g * u.Mg, ml + 4 + i, yOff2, pOk2, td[i]);
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // The element-wise kernels' grid stride: on a CPU adapter the grid is capped (src/gpu/elements.ts),
 // so every invocation loops over many elements; these sizes make each loop run dozens of times.
 import { describe, expect, it } from 'vitest';
-import { cpuElementGroups, elementGrid, isCpuAdapter } from './elements';
+import { cpuElementGroups, elementGrid } from './elements';
+import { isCpuAdapter } from './family';
 import { unary } from './kernels/unary';
 import { binary } from './kernels/binary';
 import { lsqForward, lsqState } from './kernels/lsq-quant';

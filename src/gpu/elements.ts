@@ -3,14 +3,8 @@
 // on one core and pays a fixed cost per workgroup: a few long-running workgroups, about 64 per core,
 // are 3-4x faster there than one element per invocation (measured on ReLU over 2 MB). A GPU wants
 // one element per invocation and as many workgroups as that takes.
-import { grid, type AdapterDescription, type Gpu } from './gpu';
-
-const CPU_NAMES = /swiftshader|llvmpipe|lavapipe|software|warp/i;
-
-/** Is this adapter a CPU implementation of WebGPU (where per-workgroup overhead and barriers are costly)? */
-export function isCpuAdapter(a: AdapterDescription): boolean {
-  return a.isFallbackAdapter || CPU_NAMES.test(`${a.vendor} ${a.architecture} ${a.device} ${a.description}`);
-}
+import { grid, type Gpu } from './gpu';
+import { kernelFamily } from './family';
 
 function cores(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
@@ -25,5 +19,5 @@ export function cpuElementGroups(): number {
 /** The grid of an element-wise kernel over n items with `wg` invocations per workgroup. */
 export function elementGrid(gpu: Gpu, n: number, wg: number): [number, number, number] {
   const groups = Math.ceil(n / wg);
-  return grid(isCpuAdapter(gpu.adapter) ? Math.min(groups, cpuElementGroups()) : groups);
+  return grid(kernelFamily(gpu) === 'cpu' ? Math.min(groups, cpuElementGroups()) : groups);
 }

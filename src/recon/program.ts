@@ -424,7 +424,7 @@ export class BlockProgram {
       }
       if (needIn(0)) {
         const dx = dxFor(0);
-        this.backward.push(conv2dGradInput(gpu, view(dy, g.yShape), view(w, g.wShape), view(dx, g.xShape), g.params));
+        this.backward.push(...conv2dGradInput(gpu, view(dy, g.yShape), view(w, g.wShape), view(dx, g.xShape), g.params));
         give(0, dx);
       }
     } else if (op === 'Gemm' || op === 'MatMul') {

@@ -3,7 +3,7 @@
 // of the float64 forward references (conv2dRef, gemmRef) of L = Σ dy·y.
 import { describe, expect, it } from 'vitest';
 import { convOutputShape, type ConvParams } from './conv2d';
-import { conv2dGradInput, conv2dGradWeight, gemmGradA, gemmGradB, type ConvGradParams } from './conv2d-grad';
+import { conv2dGradInput, conv2dGradWeight, gemmGradA, gemmGradB, type ConvGradParams, type GradInputVariant, type GradWeightVariant } from './conv2d-grad';
 import type { GemmParams } from './gemm';
 import { conv2dRef } from '../../ref/conv2d';
 import { conv2dGradInputRef, conv2dGradWeightRef, gemmGradRef } from '../../ref/conv2d-grad';
@@ -66,7 +66,7 @@ function draw(groups: Groups, r: () => number): Problem {
 }
 
 /** Both conv gradients on the GPU vs the float64 references; dx/dw start as NaN to prove full overwrite. */
-async function checkConv({ xShape, wShape, p }: Problem, r: () => number, what: string): Promise<{ dispatches: number }> {
+async function checkConv({ xShape, wShape, p }: Problem, r: () => number, what: string, dxVariant: GradInputVariant = 'auto', dwVariant: GradWeightVariant = 'auto'): Promise<{ dispatches: number }> {
   const gpu = await testGpu();
   const dyShape = convOutputShape(xShape, wShape, p);
   const xs = randArray(size(xShape), r);
@@ -77,9 +77,9 @@ async function checkConv({ xShape, wShape, p }: Problem, r: () => number, what: 
   const dy = gpu.tensor('dy', dyShape, dys);
   const dx = gpu.tensor('dx', xShape, nans(size(xShape)));
   const dw = gpu.tensor('dw', wShape, nans(size(wShape)));
-  const gw = conv2dGradWeight(gpu, x, dy, dw, p);
-  await gpu.run([conv2dGradInput(gpu, dy, w, dx, p), ...gw]);
-  const tag = `${what}: x [${xShape}] w [${wShape}] dy [${dyShape}] ${JSON.stringify(p)}`;
+  const gw = conv2dGradWeight(gpu, x, dy, dw, p, dwVariant);
+  await gpu.run([...conv2dGradInput(gpu, dy, w, dx, p, dxVariant), ...gw]);
+  const tag = `${what} (dx ${dxVariant}, dw ${dwVariant}): x [${xShape}] w [${wShape}] dy [${dyShape}] ${JSON.stringify(p)}`;
   expectGradClose(
     await gpu.read(dx),
     conv2dGradInputRef(dys, dyShape, ws, wShape, xShape, p),
@@ -111,6 +111,39 @@ describe('conv2d gradients on the GPU vs float64 references', () => {
     }
   });
 
+  // The input gradient of stride-1 convs as a forward GEMM of dy with the flipped kernel, on both
+  // kernel families (each runs on whatever adapter the test has), and the direct kernel for all.
+  const dxPaths: [string, Groups, GradInputVariant][] = [
+    ['register-tiled GEMM, group 1', 'one', 'tiled'],
+    ['register-tiled GEMM, group 3', 'three', 'tiled'],
+    ['register-tiled GEMM, depthwise', 'depthwise', 'tiled'],
+    ['workgroup-tiled GEMM, group 1', 'one', 'workgroup'],
+    ['workgroup-tiled GEMM, group 2', 'two', 'workgroup'],
+    ['workgroup-tiled GEMM, channel multiplier', 'multiplier', 'workgroup'],
+    ['direct kernel, group 1', 'one', 'direct'],
+  ];
+  const dwPaths: [string, Groups][] = [
+    ['group 1', 'one'],
+    ['group 3', 'three'],
+    ['depthwise', 'depthwise'],
+    ['channel multiplier', 'multiplier'],
+  ];
+  it.each(dwPaths)('weight gradient through the workgroup-tiled GEMM (GPU family): %s', async (_, kind) => {
+    for (let rep = 0; rep < 3; rep++) {
+      const seed = freshSeed();
+      await checkConv(draw(kind, rng(seed)), rng(seed + 1), `seed ${seed}`, 'auto', 'workgroup');
+    }
+  });
+
+  it.each(dxPaths)('stride-1 input gradient: %s', async (_, kind, variant) => {
+    for (let rep = 0; rep < 4; rep++) {
+      const seed = freshSeed();
+      const prob = draw(kind, rng(seed));
+      if (variant !== 'direct') prob.p = { ...prob.p, strides: [1, 1] };
+      await checkConv(prob, rng(seed + 1), `seed ${seed}`, variant);
+    }
+  });
+
   it('splits a long reduction into chunks and a reduce, and skips the split when it is short', async () => {
     const seed = freshSeed();
     const r = rng(seed);
@@ -133,7 +166,7 @@ describe('conv2d gradients on the GPU vs float64 references', () => {
     const dy = gpu.tensor('dy', dyShape);
     const dx = gpu.tensor('dx', xShape);
     const dw = gpu.tensor('dw', wShape);
-    const plan = [conv2dGradInput(gpu, dy, w, dx, p), ...conv2dGradWeight(gpu, x, dy, dw, p)];
+    const plan = [...conv2dGradInput(gpu, dy, w, dx, p), ...conv2dGradWeight(gpu, x, dy, dw, p)];
     for (let it = 0; it < 2; it++) {
       const dys = randArray(size(dyShape), r);
       gpu.write(dy.buffer, dys);
@@ -157,9 +190,9 @@ describe('conv2d gradients on the GPU vs float64 references', () => {
     const dw = gpu.tensor('dw', wShape, nans(size(wShape)));
     const gi = conv2dGradInput(gpu, dy, gpu.tensor('w', wShape, ws), dx, p);
     const gw = conv2dGradWeight(gpu, gpu.tensor('x', xShape, xs), dy, dw, p);
-    await gpu.run([gi, ...gw]); // compiles the pipelines
+    await gpu.run([...gi, ...gw]); // compiles the pipelines
     const t0 = performance.now();
-    await gpu.run([gi]);
+    await gpu.run(gi);
     const t1 = performance.now();
     await gpu.run(gw);
     const t2 = performance.now();

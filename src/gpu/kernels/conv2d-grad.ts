@@ -4,7 +4,9 @@
 // its Dispatches, uniforms and scratch buffers once; re-running them recomputes from the bound
 // buffers' current contents and overwrites the gradient (no accumulation).
 import { grid, type Dispatch, type Gpu, type GpuTensor } from '../gpu';
-import { convOutputShape, type ConvParams } from './conv2d';
+import { conv2dTransposedPlan, convOutputShape, type ConvParams } from './conv2d';
+import { elementGrid } from '../elements';
+import { kernelFamily } from '../family';
 import type { GemmParams } from './gemm';
 import { productDispatch } from './matmul';
 
@@ -37,32 +39,53 @@ function convGeometry(label: string, xShape: number[], wShape: number[], dyShape
 }
 
 /**
- * dx [N,C,H,W] = ∂L/∂x of y = conv(x, w), given dy = ∂L/∂y [N,M,oH,oW] and w [M, C/group, kH, kW].
- * Overwrites dx. One Dispatch, no scratch buffers.
+ * How the input gradient is computed: 'auto' runs a stride-1, non-depthwise conv as a forward conv of
+ * dy with the flipped kernel on the adapter's GEMM family (conv2dTransposedPlan), everything else on
+ * the direct kernel (shaders/conv2d-grad-input.wgsl); 'direct', 'tiled' and 'workgroup' force one.
  */
-export function conv2dGradInput(gpu: Gpu, dy: GpuTensor, w: GpuTensor, dx: GpuTensor, p: ConvGradParams): Dispatch {
+export type GradInputVariant = 'auto' | 'direct' | 'tiled' | 'workgroup';
+
+/**
+ * dx [N,C,H,W] = ∂L/∂x of y = conv(x, w), given dy = ∂L/∂y [N,M,oH,oW] and w [M, C/group, kH, kW].
+ * Overwrites dx. Returns the dispatches to run in order: [pack of the flipped weights, conv] on the
+ * GEMM path (the pack reads w, so re-running both follows new weights; its packed-weight and tap
+ * buffers are allocated here, once per call), or the direct kernel alone.
+ */
+export function conv2dGradInput(gpu: Gpu, dy: GpuTensor, w: GpuTensor, dx: GpuTensor, p: ConvGradParams, variant: GradInputVariant = 'auto'): Dispatch[] {
   const label = `conv2dGradInput ${dy.shape.join('x')} * ${w.shape.join('x')} g${p.group}`;
   const geo = convGeometry(label, dx.shape, w.shape, dy.shape, p);
-  const [N, , H, W] = dx.shape;
+  const [N, C, H, W] = dx.shape;
   const Cg = w.shape[1];
+  const stride1 = p.strides[0] === 1 && p.strides[1] === 1;
+  const depthwise = p.group === C && p.group === w.shape[0];
+  if (variant !== 'direct' && (variant !== 'auto' || (stride1 && !depthwise))) {
+    const plan = conv2dTransposedPlan(gpu, dy, w, dx, { ...p, variant: variant === 'auto' ? 'auto' : variant });
+    return [plan.pack!, { ...plan.conv, label: `${label} (${plan.variant} GEMM)` }];
+  }
   const sW = p.strides[1];
   const CT = tileOf(Cg);
   const cBlocks = Math.ceil(Cg / CT);
   const tBlocks = Math.ceil(Math.ceil(W / sW) / 4);
   const items = N * p.group * cBlocks * H * sW * tBlocks;
   const u = gpu.uniform(label, [...geo, cBlocks, tBlocks, items]);
-  return gpu.dispatch('conv2d-grad-input', [dy.buffer, w.buffer, dx.buffer, u], grid(Math.ceil(items / WG)), { CT }, label);
+  return [gpu.dispatch('conv2d-grad-input', [dy.buffer, w.buffer, dx.buffer, u], grid(Math.ceil(items / WG)), { CT }, label)];
 }
 
+/** 'auto': the adapter's family (src/gpu/family.ts); 'tiled' register tiles, no workgroup memory (CPU adapters); 'workgroup' operands staged in workgroup memory (GPUs). */
+export type GradWeightVariant = 'auto' | 'tiled' | 'workgroup';
+/** Workgroups the GPU family's split-K aims for (tiles x chunks). */
+const TARGET_WORKGROUPS = 512;
+
 /**
- * dw [M, C/group, kH, kW] = ∂L/∂w of y = conv(x, w), given x [N,C,H,W] and dy = ∂L/∂y [N,M,oH,oW];
- * a sum over N*oH*oW pixels. Overwrites dw. Returns [partials, reduce], or just [direct] when the
- * reduction is too short to split: run them in order, nothing may write dw or the scratch between
- * them. The partial-sum scratch buffer (`${label}.partials`, S x |dw| floats, S <= ceil(N*oH*oW / 256),
- * at most 4 MiB) is allocated here, once per call, bound to both Dispatches and never freed by
- * this module: plan once and re-run the Dispatches rather than calling this every iteration.
+ * dw [M, C/group, kH, kW] = ∂L/∂w of y = conv(x, w), given x [N,C,H,W] and dy = ∂L/∂y [N,M,oH,oW]:
+ * a GEMM over the N*oH*oW pixels, split into chunks (split-K) whose partial sums a second dispatch
+ * adds. Overwrites dw. Returns [partials, reduce], or just [direct] when the reduction is too short
+ * to split: run them in order, nothing may write dw or the scratch between them. The partial-sum
+ * scratch buffer (`${label}.partials`, S x |dw| floats) is allocated here, once per call, bound to
+ * both Dispatches and never freed by this module: plan once and re-run the Dispatches rather than
+ * calling this every iteration.
  */
-export function conv2dGradWeight(gpu: Gpu, x: GpuTensor, dy: GpuTensor, dw: GpuTensor, p: ConvGradParams): Dispatch[] {
+export function conv2dGradWeight(gpu: Gpu, x: GpuTensor, dy: GpuTensor, dw: GpuTensor, p: ConvGradParams, variant: GradWeightVariant = 'auto'): Dispatch[] {
   const label = `conv2dGradWeight ${x.shape.join('x')} * ${dy.shape.join('x')} g${p.group}`;
   const geo = convGeometry(label, x.shape, dw.shape, dy.shape, p);
   const [N] = x.shape;
@@ -72,22 +95,28 @@ export function conv2dGradWeight(gpu: Gpu, x: GpuTensor, dy: GpuTensor, dw: GpuT
   const Mg = M / group;
   const K = Cg * kH * kW;
   const P = N * oH * oW;
+  const wg = variant === 'workgroup' || (variant === 'auto' && kernelFamily(gpu) === 'gpu');
+  // register tiles: MT channels x 4 taps per invocation; workgroup tiles: 64 x 64 per workgroup
   const MT = tileOf(Mg);
-  const mBlocks = Math.ceil(Mg / MT);
-  const kBlocks = Math.ceil(K / 4);
+  const mBlocks = wg ? Math.ceil(Mg / 64) : Math.ceil(Mg / MT);
+  const kBlocks = wg ? Math.ceil(K / 64) : Math.ceil(K / 4);
   const tiles = group * mBlocks * kBlocks;
-  const wanted = Math.max(1, Math.min(Math.ceil(P / MIN_CHUNK), Math.ceil(TARGET_INVOCATIONS / tiles)));
+  const wanted = Math.max(1, Math.min(Math.ceil(P / MIN_CHUNK), Math.ceil((wg ? TARGET_WORKGROUPS : TARGET_INVOCATIONS) / tiles)));
   const chunk = Math.ceil(P / wanted);
   const S = Math.ceil(P / chunk);
   const items = S * tiles;
   const u = gpu.uniform(label, [...geo, K, mBlocks, kBlocks, chunk, P, items]);
   const count = M * K;
-  if (S === 1) return [gpu.dispatch('conv2d-grad-weight', [x.buffer, dy.buffer, dw.buffer, u], grid(Math.ceil(items / WG)), { MT }, label)];
+  const kernel = (out: GPUBuffer, what: string) =>
+    wg
+      ? gpu.dispatch('conv2d-grad-weight-wg', [x.buffer, dy.buffer, out, u], grid(items), {}, `${what} (workgroup GEMM)`)
+      : gpu.dispatch('conv2d-grad-weight', [x.buffer, dy.buffer, out, u], grid(Math.ceil(items / WG)), { MT }, what);
+  if (S === 1) return [kernel(dw.buffer, label)];
   const partials = gpu.buffer(`${label}.partials`, S * count * 4);
   const ru = gpu.uniform(`${label}.reduce`, [count, S]);
   return [
-    gpu.dispatch('conv2d-grad-weight', [x.buffer, dy.buffer, partials, u], grid(Math.ceil(items / WG)), { MT }, `${label} (${S} chunks)`),
-    gpu.dispatch('conv2d-grad-weight-reduce', [partials, dw.buffer, ru], grid(Math.ceil(count / WG)), {}, `${label}.reduce`),
+    kernel(partials, `${label} (${S} chunks)`),
+    gpu.dispatch('conv2d-grad-weight-reduce', [partials, dw.buffer, ru], elementGrid(gpu, count, WG), {}, `${label}.reduce`),
   ];
 }
 
