@@ -1,6 +1,6 @@
 // The post-training quantization pipeline shared by `quant-studio quantize` and the accuracy
 // bench: open a model, calibrate on images, export QDQ, top-1 of the studio and of onnxruntime.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ImageBatch, ImageSet } from '../data/image-set-node';
 import { checkPresetFits, PRESETS, presetForInputShape, type Preset } from '../data/presets';
@@ -13,6 +13,7 @@ import { exportQdq } from '../quant/export-qdq';
 import { DEFAULT_CONFIG, type ObserverKind, type QuantConfig, type QuantState } from '../quant/types';
 import { engineTop1, onnxruntimeTop1, type ModelIo, type Top1 } from './top1';
 import { reconBlocks, reconstruct, type ReconConfig, type ReconEvents } from '../recon/reconstruct';
+import { checkpointPath, loadCheckpoint, saveCheckpoint, type Checkpoint, type RunIdentity } from './checkpoint';
 
 export interface PtqModel extends ModelIo {
   session: Session;
@@ -116,6 +117,8 @@ export interface PtqRun {
   onExported?: (bytes: Uint8Array, state: QuantState, calibSeconds: number) => void;
   /** Reconstruction after calibration (AdaRound / BRECQ / QDrop); absent or 'nearest' = none. */
   recon?: { cfg: ReconConfig; events?: ReconEvents };
+  /** Write the run's state after every reconstructed block to dir (src/cli/checkpoint.ts); with resume, continue the checkpoint there. */
+  checkpoint?: { dir: string; resume: boolean; identity: RunIdentity; onResume?: (c: Checkpoint) => void };
 }
 
 export interface PtqResult {
@@ -134,16 +137,35 @@ export interface PtqResult {
 
 /** Calibrate, export the QDQ model and (with evalSet) measure its top-1 in the studio and in onnxruntime. */
 export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run: PtqRun): Promise<PtqResult> {
-  const calibrated = await calibrateOn(m, config, run.calib, run.batch, run.progress);
+  const recon = run.recon && run.recon.cfg.method !== 'nearest' ? run.recon : undefined;
+  const ck = recon ? run.checkpoint : undefined;
+  const saved = ck?.resume ? loadCheckpoint(ck.dir, ck.identity) : null;
+  if (ck && !ck.resume && existsSync(checkpointPath(ck.dir))) {
+    throw new StudioError('bad-input', `${checkpointPath(ck.dir)} already holds a checkpoint; add --resume to continue it, or choose another --checkpoint folder`, ck.dir);
+  }
+  if (saved) ck?.onResume?.(saved);
+  // A resumed run takes the calibration and the finished blocks from the checkpoint.
+  const calibrated = saved ? { state: saved.state, seconds: 0 } : await calibrateOn(m, config, run.calib, run.batch, run.progress);
   const seconds = calibrated.seconds;
   let state = calibrated.state;
   let reconSeconds = 0;
   let blocks = 0;
-  const recon = run.recon;
-  if (recon && recon.cfg.method !== 'nearest') {
+  if (recon) {
     const t0 = performance.now();
     const size = m.fixedBatch ?? run.batch;
     blocks = reconBlocks(m.session, state, recon.cfg.method).length;
+    let current = saved?.nextBlock ?? 0;
+    const events: ReconEvents = {
+      ...recon.events,
+      onBlockStart: (b, i, n) => {
+        current = i;
+        recon.events?.onBlockStart?.(b, i, n);
+      },
+      onBlockEnd: async (summary, st) => {
+        await recon.events?.onBlockEnd?.(summary, st);
+        if (ck) saveCheckpoint(ck.dir, { identity: ck.identity, nextBlock: current + 1, blocks, state: st });
+      },
+    };
     state = await reconstruct(
       m.session,
       state,
@@ -153,8 +175,9 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
           for (const b of run.calib.batches(size)) yield calibFeed(b, m.fixedBatch);
         },
         count: run.calib.count,
+        startBlock: saved?.nextBlock ?? 0,
       },
-      recon.events,
+      events,
     );
     reconSeconds = (performance.now() - t0) / 1000;
   }

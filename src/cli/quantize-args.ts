@@ -40,6 +40,9 @@ export interface QuantizeArgs {
   earlyStop: boolean;
   cacheMiB: number;
   cachePrecision: 'auto' | CachePrecision;
+  /** Folder of the resumable run's checkpoint (src/cli/checkpoint.ts). */
+  checkpoint?: string;
+  resume: boolean;
 }
 
 export const QUANTIZE_HELP = `quantize options:
@@ -73,6 +76,9 @@ export const QUANTIZE_HELP = `quantize options:
   --early-stop        end a block early once its rounding is decided and its loss is flat
   --cache-mib N       GPU memory for a block's cached inputs/outputs (default ${RECON_DEFAULTS.cacheMiB})
   --cache-precision P auto | f32 | f16 (default auto: float32 if it fits --cache-mib, else float16)
+  --checkpoint DIR    save the run after every block to DIR/checkpoint.json (atomically)
+  --resume            continue the run saved in --checkpoint DIR at its next block (refused
+                      when it was made for another model file, settings or calibration images)
   --json              end with one JSON line {model, w, a, method, observer, calibImages,
                       top1Float, top1Quant, top1Onnx, seconds, ...}
 `;
@@ -108,6 +114,8 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     'early-stop': { type: 'boolean', default: false },
     'cache-mib': { type: 'string' },
     'cache-precision': { type: 'string' },
+    checkpoint: { type: 'string' },
+    resume: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (v.help) return 'help';
@@ -131,10 +139,11 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     return p;
   };
   if (method === 'nearest') {
-    for (const f of ['iters', 'drop', 'input-drop', 'seed', 'recon-batch', 'early-stop', 'cache-mib', 'cache-precision']) {
+    for (const f of ['iters', 'drop', 'input-drop', 'seed', 'recon-batch', 'early-stop', 'cache-mib', 'cache-precision', 'checkpoint', 'resume']) {
       if (v[f] !== undefined && v[f] !== false) throw new UsageError(`--${f} applies to reconstruction; add --method adaround, brecq or qdrop`);
     }
   }
+  if (v.resume && v.checkpoint === undefined) throw new UsageError('--resume continues the run saved in a --checkpoint folder; give --checkpoint DIR too');
   const defaults = methodDefaults(method);
   const seed = v.seed === undefined ? RECON_DEFAULTS.seed : Number(v.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${String(v.seed)}"`);
@@ -148,6 +157,8 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     earlyStop: v['early-stop'] === true,
     cacheMiB: positiveInt('cache-mib', v['cache-mib']) ?? RECON_DEFAULTS.cacheMiB,
     cachePrecision: oneOf('cache-precision', v['cache-precision'], ['auto', 'f32', 'f16'] as const, RECON_DEFAULTS.cachePrecision),
+    checkpoint: typeof v.checkpoint === 'string' && v.checkpoint ? v.checkpoint : undefined,
+    resume: v.resume === true,
     model,
     calib: mustExist('calib', v.calib, 'file or folder'),
     calibCount: positiveInt('calib-count', v['calib-count']) ?? 256,

@@ -11,6 +11,15 @@ import { floatTop1, openModel, quantConfig, quantizeAndEvaluate, type PtqProgres
 import type { QuantizeArgs } from './quantize-args';
 import { agreement, top1Rate, type Top1 } from './top1';
 import { RECON_DEFAULTS, type ReconConfig, type ReconMethod } from '../recon/reconstruct';
+import type { QuantConfig } from '../quant/types';
+import type { ImageSet } from '../data/image-set-node';
+import { calibrationHash, checkpointPath, sha256, type Checkpoint, type RunIdentity } from './checkpoint';
+
+/** What makes a reconstruction run this run: checked before a checkpoint is resumed. */
+function runIdentity(model: Uint8Array, modelFile: string, config: QuantConfig, cfg: ReconConfig, calibPath: string, calib: ImageSet): RunIdentity {
+  const { flatness: _f, historyEvery: _h, ...recon } = cfg;
+  return { model: sha256(model), modelFile, config, recon, calib: calibrationHash(calibPath, calib.names, calib.kind), calibCount: calib.count };
+}
 
 export interface QuantizeResult {
   model: string;
@@ -81,6 +90,20 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
     out.info(`${pad('reconstruct')}${args.method}: ${args.iters} iterations per block, batch ${cfg.batch}, drop p ${cfg.drop}, input p ${cfg.inputDrop}, seed ${cfg.seed}, λ ${cfg.lambda}, β ${cfg.betaStart}→${cfg.betaEnd}${cfg.earlyStop ? ', early stop' : ''}; caches ${cfg.cachePrecision === 'auto' ? `float32, float16 above ${cfg.cacheMiB} MiB` : `${cfg.cachePrecision === 'f16' ? 'float16' : 'float32'} within ${cfg.cacheMiB} MiB`}`);
   }
   const progress = progressWithEta(out);
+  let resumed = false;
+  const checkpoint =
+    recon && args.checkpoint
+      ? {
+          dir: args.checkpoint,
+          resume: args.resume,
+          identity: runIdentity(m.bytes, args.model, config, cfg, args.calib, calib),
+          onResume: (c: Checkpoint) => {
+            resumed = true;
+            out.info(`${pad('resume')}${checkpointPath(args.checkpoint!)}: ${c.nextBlock} of ${c.blocks} blocks done (saved ${c.savedAt}); calibration and finished blocks taken from it`);
+          },
+        }
+      : undefined;
+  if (checkpoint) out.info(`${pad('checkpoint')}after every block to ${checkpointPath(checkpoint.dir)}${args.resume ? ' (resuming it if present)' : ''}`);
   let blockStart = 0;
   let blockLabel = '';
   const float = evalSet ? (await floatTop1(m, evalSet, batch, progress)).studio : null;
@@ -112,8 +135,9 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
           },
         }
       : undefined,
+    checkpoint,
     onExported: (bytes, state, calibSeconds) => {
-      out.result(`${pad('calibrated')}${plural(state.weights.length, 'weight tensor')}, ${plural(state.acts.length, 'activation quantizer')} in ${calibSeconds.toFixed(1)} s`);
+      out.result(`${pad('calibrated')}${plural(state.weights.length, 'weight tensor')}, ${plural(state.acts.length, 'activation quantizer')} ${resumed ? 'from the checkpoint' : `in ${calibSeconds.toFixed(1)} s`}`);
       mkdirSync(dirname(args.out) || '.', { recursive: true });
       writeFileSync(args.out, bytes);
       out.result(`${pad('wrote')}${args.out} (QDQ, opset ${Math.max(args.opset, m.session.opset)}, ${(bytes.length / 1024).toFixed(0)} KiB)`);
