@@ -6,6 +6,9 @@
 // `node bench/run.mjs --quick` is a smoke run: short budgets, results in bench/out/ only.
 // Then bench/accuracy.ts (Node, Dawn) adds the PTQ accuracy table; --no-accuracy skips it; and
 // bench/recon.ts the reconstruction table (AdaRound/BRECQ/QDrop, throughput); --no-recon skips it.
+// Before it, bench/train-step.ts (training-step table per Vulkan driver beside PyTorch) and
+// bench/calib-time.ts (MSE calibration seconds; --full: a whole W2A4 QDrop run); --no-train-step
+// skips both, --no-calib-time the second.
 /* global setTimeout, clearTimeout, window -- window: the page.evaluate callbacks run in the page */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -243,14 +246,16 @@ try {
   mkdirSync(path.join(repoRoot, 'bench/out'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench/out/last-table.md'), table + '\n');
   const outFile = quick ? 'bench/out/results-quick.json' : 'bench/results.json';
-  if (process.argv.includes('--no-accuracy')) {
-    // Keep the accuracy table bench/accuracy.ts added to this file in an earlier run.
-    try {
-      const prev = JSON.parse(readFileSync(path.join(repoRoot, outFile), 'utf8'));
-      if (prev.accuracy) results.accuracy = prev.accuracy;
-    } catch {
-      // no earlier file
-    }
+  // Keep what the later steps added to this file in earlier runs: the accuracy table when it is not
+  // rerun; the reconstruction runs and the training-step figures always (bench/recon.ts and
+  // bench/train-step.ts replace their own entries — one per setup, one per adapter — and keep the rest).
+  try {
+    const prev = JSON.parse(readFileSync(path.join(repoRoot, outFile), 'utf8'));
+    if (prev.accuracy && process.argv.includes('--no-accuracy')) results.accuracy = prev.accuracy;
+    if (prev.reconstruction) results.reconstruction = prev.reconstruction;
+    if (prev.trainStep) results.trainStep = prev.trainStep;
+  } catch {
+    // no earlier file
   }
   writeFileSync(path.join(repoRoot, outFile), JSON.stringify(results, null, 2) + '\n');
   say(`wrote ${outFile} and bench/out/last-table.md`);
@@ -266,6 +271,21 @@ if (!process.argv.includes('--no-accuracy')) {
   const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
   const acc = spawnSync(tsx, ['bench/accuracy.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' });
   if (acc.status !== 0) exitCode = 1;
+}
+if (!process.argv.includes('--no-train-step')) {
+  // Minutes: one W2A4 QDrop iteration of three blocks per Vulkan driver present, the PyTorch peer
+  // (skipped with a note when python3-torch is absent), then MSE calibration seconds (W4A4, W8A8);
+  // --full adds a whole W2A4 QDrop ResNet-20 run at 2000 iterations per block (hours on a CPU adapter).
+  const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+  say('training-step table (bench/train-step.ts: one child process per Vulkan driver, PyTorch peer) …');
+  const ts = spawnSync(tsx, ['bench/train-step.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' });
+  if (ts.status !== 0) exitCode = 1;
+  if (!process.argv.includes('--no-calib-time') || process.argv.includes('--full')) {
+    say(`calibration times${process.argv.includes('--full') ? ' and the full W2A4 QDrop run' : ''} (bench/calib-time.ts) …`);
+    const extra = [...(quick ? ['--quick'] : []), ...(process.argv.includes('--full') ? ['--full'] : []), ...(process.argv.includes('--no-calib-time') ? ['--no-calib'] : [])];
+    const ct = spawnSync(tsx, ['bench/calib-time.ts', ...extra], { cwd: repoRoot, stdio: 'inherit' });
+    if (ct.status !== 0) exitCode = 1;
+  }
 }
 if (!process.argv.includes('--no-recon')) {
   // Hours on a CPU-emulated adapter (2000 iterations × 11 blocks × 4 methods × 3 configs); minutes on a GPU.
