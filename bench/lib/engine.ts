@@ -8,6 +8,7 @@ import type * as Ptq from '../../src/cli/ptq';
 import type * as NodeGpu from '../../src/gpu/node-gpu';
 import type * as GpuModule from '../../src/gpu/gpu';
 import type * as Matmul from '../../src/gpu/kernels/matmul';
+import type * as MatmulProbe from '../../src/gpu/kernels/matmul-probe';
 import type * as Analysis from '../../src/recon/analysis';
 import type * as Program from '../../src/recon/program';
 import type * as Step from '../../src/recon/step';
@@ -27,6 +28,7 @@ export interface Engine {
   nodeGpu: typeof NodeGpu.nodeGpu;
   adapterLabel: typeof GpuModule.adapterLabel;
   matmul: typeof Matmul.matmul;
+  matmulProbe: typeof MatmulProbe.matmulProbe;
   analysis: typeof Analysis;
   BlockProgram: typeof Program.BlockProgram;
   step: typeof Step;
@@ -56,6 +58,7 @@ export async function withEngine<T>(fn: (e: Engine) => Promise<T>): Promise<T> {
       nodeGpu: (await load<typeof NodeGpu>('/src/gpu/node-gpu.ts')).nodeGpu,
       adapterLabel: (await load<typeof GpuModule>('/src/gpu/gpu.ts')).adapterLabel,
       matmul: (await load<typeof Matmul>('/src/gpu/kernels/matmul.ts')).matmul,
+      matmulProbe: (await load<typeof MatmulProbe>('/src/gpu/kernels/matmul-probe.ts')).matmulProbe,
       analysis: await load<typeof Analysis>('/src/recon/analysis.ts'),
       BlockProgram: (await load<typeof Program>('/src/recon/program.ts')).BlockProgram,
       step: await load<typeof Step>('/src/recon/step.ts'),

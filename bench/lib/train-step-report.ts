@@ -95,7 +95,7 @@ export function markdown(r: TrainStep, measured: string[]): string {
     const a = r.adapters[id];
     if (!a.blocks) continue;
     const c = a.ceiling;
-    const ceil = !c ? 'n/a' : 'error' in c ? `failed (${c.error})` : `${c.gflops.toFixed(2)} GFLOP/s (the engine's matmul on ${c.size}³ f32: ${c.ms.toFixed(1)} ms, median of ${c.reps}; the better of the probes before and after the blocks: ${c.probes.map((g) => g.toFixed(2)).join(' and ')} GFLOP/s)`;
+    const ceil = !c ? 'n/a' : 'error' in c ? `failed (${c.error})` : `${c.gflops.toFixed(2)} GFLOP/s (${c.kernel ?? 'engine MatMul'} on ${c.size}³ f32: ${c.ms.toFixed(1)} ms, median of ${c.reps}; the better of the probes before and after the blocks: ${c.probes.map((g) => g.toFixed(2)).join(' and ')} GFLOP/s)`;
     L.push(`**${id}** — ${a.adapterLabel}; matmul ceiling ${ceil}.`);
     L.push('');
     const blocks = a.blocks.filter((b) => b.kernels);
