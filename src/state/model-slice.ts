@@ -7,11 +7,13 @@ import type { SliceCreator } from './store';
 export interface ModelSlice {
   model: ModelSummary | null;
   modelBytes: number;
+  /** sha256 (hex) of the model file: what checkpoints are matched by, not the file name. */
+  modelSha256: string | null;
   /** File name of the model being loaded right now, or null. */
   modelLoading: string | null;
   preset: Preset | null;
   batchSize: number;
-  setModel: (model: ModelSummary, bytes: number, preset: Preset | null) => void;
+  setModel: (model: ModelSummary, bytes: number, preset: Preset | null, sha256?: string | null) => void;
   setModelLoading: (name: string | null) => void;
   setPreset: (preset: Preset) => void;
   editPreset: (patch: Partial<Preset>) => void;
@@ -21,10 +23,11 @@ export interface ModelSlice {
 export const createModelSlice: SliceCreator<ModelSlice> = (set) => ({
   model: null,
   modelBytes: 0,
+  modelSha256: null,
   modelLoading: null,
   preset: null,
   batchSize: 16,
-  setModel: (model, modelBytes, preset) => set({ model, modelBytes, preset }),
+  setModel: (model, modelBytes, preset, modelSha256 = null) => set({ model, modelBytes, preset, modelSha256 }),
   setModelLoading: (modelLoading) => set({ modelLoading }),
   setPreset: (preset) => set({ preset }),
   // Any hand edit makes the preset custom (but keeps its class names).

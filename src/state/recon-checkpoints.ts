@@ -12,6 +12,26 @@ export interface StoredCheckpoint extends CheckpointInfo {
   flatness: FlatnessRequest | null;
   presetId: string;
   checkpoint: ReconCheckpoint;
+  /** The run's identity beyond its settings: the model file's and the calibration images' content hashes (absent in checkpoints of older pages). */
+  modelSha256?: string;
+  calibSha256?: string;
+  calibCount?: number;
+}
+
+/**
+ * Why this checkpoint cannot continue a run on this model and these calibration images (null when
+ * it can): it is stored under the model's file name, so another file of the same name, other
+ * images, or a checkpoint from before identities were kept must be refused, not resumed.
+ */
+export function identityProblem(c: StoredCheckpoint, modelSha256: string | null, calibSha256: string, calibCount: number): string | null {
+  if (!c.modelSha256 || !c.calibSha256) return `It was saved by an earlier version of the studio that did not record which model file and images it belongs to, so it cannot be checked; discard it and run again.`;
+  if (c.modelSha256 !== modelSha256) {
+    return `It belongs to another model file named ${c.modelFile} (sha256 ${c.modelSha256.slice(0, 12)}…; the loaded one is ${modelSha256?.slice(0, 12) ?? 'unknown'}…). Load that file to resume it, or discard it.`;
+  }
+  if (c.calibSha256 !== calibSha256 || c.calibCount !== calibCount) {
+    return `It was made with other calibration images (${c.calibCount} then, ${calibCount} now, or the same number with other contents). Choose the images it was made with to resume it, or discard it.`;
+  }
+  return null;
 }
 
 export interface CheckpointStore {

@@ -10,6 +10,8 @@ import { watchQuant } from './jobs/quant-setup';
 import { baseCalibration, historyEvery, parseDropList, watchRecon } from './jobs/recon';
 import { appendLoss, curvePoints, meanFlatness, MAX_CURVE_POINTS, runLossLine } from './recon-curves';
 import { idbCheckpoints, memoryCheckpoints, type CheckpointStore, type StoredCheckpoint } from './recon-checkpoints';
+import { imageSetHash } from './content-hash';
+import { pickCalibration } from './quant-config-slice';
 import { applyReconEvent, DEFAULT_RECON_SETTINGS, initialBlocks, reconEta, sanitizeReconSettings, stoppedEarly, type ReconRun } from './recon-slice';
 import { createStudioStore, type AppContext } from './store';
 import { RECON_DEFAULTS } from '../recon/reconstruct';
@@ -38,6 +40,13 @@ async function setup(opts: { evalImages?: number; checkpoints?: CheckpointStore 
   await commands.calibrate.perform(ctx);
   await settle();
   return ctx;
+}
+
+/** The identity a checkpoint of this page's model and calibration images carries. */
+async function identity(ctx: Ctx) {
+  const st = ctx.store.getState();
+  const images = pickCalibration(st.calibImages, st.calibration!.config.calibCount);
+  return { modelSha256: st.modelSha256 ?? undefined, calibSha256: await imageSetHash(images), calibCount: images.length };
 }
 
 const settle = (ms = 5) => new Promise((r) => setTimeout(r, ms));
@@ -182,7 +191,7 @@ describe('reconstruction jobs', () => {
     const ctx = await setup({ checkpoints: cps });
     const st = () => ctx.store.getState();
     const { earlyStop: _e, cacheMiB: _c, cachePrecision: _p, ...oldCfg } = { ...RECON_DEFAULTS, iters: 40, historyEvery: 4 };
-    const old = { modelFile: MODEL, cfg: oldCfg, flatness: null, quant: st().calibration!.config, presetId: 'cifar10', blocks: 1, total: 3, savedAt: 1, checkpoint: { blocks: 1, state: '{"blocks":1}' } };
+    const old = { modelFile: MODEL, ...(await identity(ctx)), cfg: oldCfg, flatness: null, quant: st().calibration!.config, presetId: 'cifar10', blocks: 1, total: 3, savedAt: 1, checkpoint: { blocks: 1, state: '{"blocks":1}' } };
     cps.map.set(MODEL, old as unknown as StoredCheckpoint);
     expect((await cps.load(MODEL))?.cfg).toEqual({ ...RECON_DEFAULTS, iters: 40, historyEvery: 4 });
     await commands.resumeCheckpoint.perform(ctx);
@@ -321,9 +330,11 @@ describe('reconstruction jobs', () => {
 
   it('offers a checkpoint found in IndexedDB after a reload and resumes from its block', async () => {
     const db = idbCheckpoints();
-    const quant = { ...(await setup()).store.getState().calibration!.config };
+    const first = await setup();
+    const quant = { ...first.store.getState().calibration!.config };
     const saved: StoredCheckpoint = {
       modelFile: MODEL,
+      ...(await identity(first)),
       cfg: { ...RECON_DEFAULTS, iters: 40, historyEvery: 4, drop: 0.75 },
       flatness: null,
       quant,
@@ -357,5 +368,31 @@ describe('reconstruction jobs', () => {
     expect(commands.resumeCheckpoint.enabled(st())).toBe(false);
     await commands.discardCheckpoint.perform(ctx);
     expect(await db.load(MODEL)).toBeUndefined();
+  });
+
+  it('refuses a checkpoint of another file with the same name, of other images, or without an identity', async () => {
+    const cps = memoryCheckpoints();
+    const ctx = await setup({ checkpoints: cps });
+    const st = () => ctx.store.getState();
+    const id = await identity(ctx);
+    const base: StoredCheckpoint = { modelFile: MODEL, ...id, cfg: { ...RECON_DEFAULTS, iters: 40, historyEvery: 4 }, flatness: null, quant: st().calibration!.config, presetId: 'cifar10', blocks: 1, total: 3, savedAt: 1, checkpoint: { blocks: 1, state: '{"blocks":1}' } };
+    const cases: [Partial<StoredCheckpoint>, RegExp][] = [
+      [{ modelSha256: 'f'.repeat(64) }, /belongs to another model file named .* \(sha256 ffffffffffff…; the loaded one is [0-9a-f]{12}…\)/],
+      [{ calibSha256: '0'.repeat(64) }, /made with other calibration images \(8 then, 8 now/],
+      [{ calibCount: 16 }, /made with other calibration images \(16 then, 8 now/],
+      [{ modelSha256: undefined }, /earlier version of the studio that did not record which model file/],
+    ];
+    for (const [patch, why] of cases) {
+      cps.map.set(MODEL, { ...base, ...patch });
+      const errors = st().errors.length;
+      await commands.resumeCheckpoint.perform(ctx);
+      expect(ctx.engine.recons).toHaveLength(0);
+      expect(st().errors.length).toBe(errors + 1);
+      expect(st().errors.at(-1)?.title).toBe('Cannot resume this checkpoint');
+      expect(st().errors.at(-1)?.message).toMatch(why);
+    }
+    cps.map.set(MODEL, base);
+    await commands.resumeCheckpoint.perform(ctx);
+    expect(ctx.engine.recons).toHaveLength(1);
   });
 });

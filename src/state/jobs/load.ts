@@ -8,6 +8,7 @@ import type { AppContext } from '../store';
 import { relabel, setImageBlobs } from './images';
 import { cancelQuantJobs } from './job-control';
 import { cancelRun, runInference } from './run-inference';
+import { contentHash } from '../content-hash';
 
 export async function loadModel(ctx: AppContext, file: Blob, name: string): Promise<boolean> {
   const { store, engine } = ctx;
@@ -15,8 +16,8 @@ export async function loadModel(ctx: AppContext, file: Blob, name: string): Prom
   await cancelQuantJobs(ctx);
   store.getState().setModelLoading(name);
   try {
-    const summary = await engine.loadModel(file, name);
-    store.getState().setModel(summary, file.size, guessPreset(ctx, summary));
+    const [summary, sha256] = await Promise.all([engine.loadModel(file, name), contentHash(file)]);
+    store.getState().setModel(summary, file.size, guessPreset(ctx, summary), sha256);
     store.getState().resetQuantResults(); // they belong to the previous model
     relabel(ctx);
     return true;

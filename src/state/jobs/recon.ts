@@ -9,7 +9,8 @@ import { pickCalibration } from '../quant-config-slice';
 import type { CalibrationResult } from '../quant-results-slice';
 import { anyJobRunning, selectEvalStats } from '../quant-selectors';
 import { calibLabel, initialBlocks, runIterations, type FlatnessRequest, type ReconSettings } from '../recon-slice';
-import { checkpointFits, checkpointInfo, idbCheckpoints, type CheckpointStore, type StoredCheckpoint } from '../recon-checkpoints';
+import { checkpointFits, checkpointInfo, identityProblem, idbCheckpoints, type CheckpointStore, type StoredCheckpoint } from '../recon-checkpoints';
+import { imageSetHash } from '../content-hash';
 import { cancelJob, runJob } from './job-control';
 import { evaluateModel } from './quantize';
 
@@ -88,6 +89,8 @@ interface RunOptions {
   flatness?: FlatnessRequest | null;
   group?: { id: number; index: number };
   resume?: StoredCheckpoint;
+  /** The calibration images' identity, when the caller hashed them already. */
+  calibSha256?: string;
 }
 
 /** The quantized top-1 (and agreement) of the current evaluation, for a run's record. */
@@ -114,7 +117,9 @@ export async function runReconstruction(ctx: AppContext, opts: RunOptions = {}):
   const flatness = opts.flatness !== undefined ? opts.flatness : flatnessOf(st.reconSettings);
   const preset = st.preset;
   const modelFile = st.model.fileName;
+  const modelSha256 = st.modelSha256 ?? undefined;
   const start = opts.resume?.blocks ?? 0;
+  const calibSha256 = opts.calibSha256 ?? (await imageSetHash(images));
 
   let blocks: BlockInfo[];
   try {
@@ -133,7 +138,7 @@ export async function runReconstruction(ctx: AppContext, opts: RunOptions = {}):
   const save = (c: ReconCheckpoint, total: number) => {
     // the worker's events and its result travel on different message ports: one may come late
     if (finished || c.blocks >= total) return;
-    const rec: StoredCheckpoint = { modelFile, cfg, flatness, quant: base.config, presetId: preset.id, blocks: c.blocks, total, savedAt: Date.now(), checkpoint: c };
+    const rec: StoredCheckpoint = { modelFile, modelSha256, calibSha256, calibCount: images.length, cfg, flatness, quant: base.config, presetId: preset.id, blocks: c.blocks, total, savedAt: Date.now(), checkpoint: c };
     saving = saving
       .then(() => (finished ? undefined : store.save(rec)))
       .then(
@@ -198,7 +203,11 @@ export async function resumeReconstruction(ctx: AppContext): Promise<boolean> {
     return refuse(ctx, 'Nothing to resume', `No saved reconstruction checkpoint for ${st.model.fileName}.`);
   }
   if (!checkpointFits(c, base.config)) return refuse(ctx, 'Cannot resume this checkpoint', `It was made after calibrating ${calibLabel(c.quant)}; calibrate with that configuration first.`);
-  return runReconstruction(ctx, { cfg: c.cfg, flatness: c.flatness, resume: c });
+  const images = pickCalibration(st.calibImages, base.config.calibCount);
+  const calibSha256 = await imageSetHash(images);
+  const problem = identityProblem(c, st.modelSha256, calibSha256, images.length);
+  if (problem) return refuse(ctx, 'Cannot resume this checkpoint', problem);
+  return runReconstruction(ctx, { cfg: c.cfg, flatness: c.flatness, resume: c, calibSha256 });
 }
 
 export async function pauseReconstruction(ctx: AppContext, paused: boolean): Promise<void> {
