@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readModel } from './read';
+import { readModel, readTensor } from './read';
+import { onnx } from './proto/onnx';
 import { writeModel } from './write';
 import { isStudioError } from '../engine/errors';
 
@@ -55,6 +56,23 @@ describe('ONNX read/write', () => {
     expect(isStudioError(err)).toBe(true);
     expect((err as { code: string }).code).toBe(code);
     expect((err as Error).message).toContain('x.onnx');
+  });
+});
+
+describe('tensors whose data does not match their shape', () => {
+  const tensor = (dims: number[], raw: Uint8Array) => onnx.TensorProto.create({ name: 'w', dataType: 1, dims, rawData: raw });
+  it.each([
+    ['raw data shorter than the shape', [2, 3], 20, /holds 20 bytes of raw data, but its shape \[2,3\] of 6 values needs 24/],
+    ['raw data longer than the shape', [2, 3], 28, /holds 28 bytes of raw data, but its shape \[2,3\] of 6 values needs 24/],
+    ['a negative dimension', [2, -4], 8, /has the shape \[2,-4\]: dimensions must be whole numbers ≥ 0/],
+  ] as const)('refuses %s, naming the tensor', (_what, dims, bytes, why) => {
+    expect(() => readTensor(tensor([...dims], new Uint8Array(bytes)), 'm.onnx')).toThrow(why);
+    expect(() => readTensor(tensor([...dims], new Uint8Array(bytes)), 'm.onnx')).toThrow(/tensor "w" in "m\.onnx"/);
+  });
+  it('reads raw data of the exact length, and int4 packed two per byte', () => {
+    expect(readTensor(tensor([2, 3], new Uint8Array(24))).dims).toEqual([2, 3]);
+    expect(readTensor(onnx.TensorProto.create({ name: 'q', dataType: 22, dims: [5], rawData: new Uint8Array(3) })).raw.byteLength).toBe(3);
+    expect(() => readTensor(onnx.TensorProto.create({ name: 'q', dataType: 22, dims: [5], rawData: new Uint8Array(4) }))).toThrow(/needs 3/);
   });
 });
 

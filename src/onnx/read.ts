@@ -75,9 +75,22 @@ export function readTensor(t: onnx.ITensorProto, fileName = ''): Tensor {
   const dims = (t.dims ?? []).map(num);
   const dataType = t.dataType ?? 0;
   const docString = t.docString || undefined;
+  const where = `tensor "${name}"${fileName ? ` in "${fileName}"` : ''}`;
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new StudioError('bad-input', `${where} has the shape [${dims.join(',')}]: dimensions must be whole numbers ≥ 0. The file is damaged; export the model again.`, fileName);
+  }
   if (dataType === DT.STRING) return { name, dataType, dims, raw: new Uint8Array(0), strings: t.stringData ?? [], docString };
-  if (t.rawData && t.rawData.byteLength > 0) return { name, dataType, dims, raw: t.rawData, docString };
   const n = dims.reduce((a, b) => a * b, 1);
+  if (t.rawData && t.rawData.byteLength > 0) {
+    // Read exactly the bytes the shape says: a shorter or longer raw_data would otherwise be read
+    // past its end (the file's next bytes as weights) or silently cut.
+    const size = dtypeBytes(dataType);
+    const want = size ? n * size : SUB_BYTE.has(dataType) ? Math.ceil((n * (dataType >= 25 ? 2 : 4)) / 8) : null;
+    if (want !== null && t.rawData.byteLength !== want) {
+      throw new StudioError('bad-input', `${where} holds ${t.rawData.byteLength} bytes of raw data, but its shape [${dims.join(',')}] of ${n} values needs ${want}. The file is damaged or was written by a faulty exporter; export the model again.`, fileName);
+    }
+    return { name, dataType, dims, raw: t.rawData, docString };
+  }
   let values: ArrayLike<number> = [];
   if (t.floatData?.length) values = t.floatData;
   else if (t.doubleData?.length) values = t.doubleData;
