@@ -6,13 +6,18 @@
 // the W2A4 QDrop run beside the official PyTorch code's CPU time on a 2-core machine (46 min).
 //   npx tsx bench/recon.ts [--quick] [--iters N] [--calib N] [--test N] [--seeds 1005,1006,1007]
 //                          [--configs W2A4,W4A4] [--methods nearest,qdrop] [--batch 32]
-//                          [--early-stop] [--cache-precision auto|f32|f16]
+//                          [--early-stop] [--cache-precision auto|f32|f16] [--checkpoint DIR]
+// --checkpoint DIR: each reconstruction row keeps a checkpoint in its own folder under DIR after
+// every block (src/cli/checkpoint.ts) and, when one is there, continues it: a long run stopped or
+// killed goes on where it was with the same command, also in a later session. Its figures then
+// add up the blocks of every session (the checkpoint keeps each block's seconds).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 import type * as Ptq from '../src/cli/ptq';
+import type * as Checkpoints from '../src/cli/checkpoint';
 import type * as Top1 from '../src/cli/top1';
 import type * as ImageSets from '../src/data/image-set-node';
 import type * as NodeGpu from '../src/gpu/node-gpu';
@@ -45,6 +50,7 @@ const CONFIGS = (flag('configs') ?? (quick ? 'W2A4' : 'W4A4,W3A3,W2A4')).split('
 });
 const METHODS = (flag('methods') ?? (quick ? 'nearest,qdrop' : 'nearest,adaround,brecq,qdrop')).split(',') as Recon.ReconMethod[];
 const OFFICIAL_W2A4_QDROP_MIN = 46;
+const CHECKPOINTS = flag('checkpoint');
 
 interface BlockRate {
   block: string;
@@ -52,6 +58,8 @@ interface BlockRate {
   seconds: number;
   itersPerSecond: number;
   gflops: number;
+  /** Trained in an earlier session of a resumed run (its GFLOP/s not recomputed: 0). */
+  earlierSession?: boolean;
 }
 
 interface ReconRow {
@@ -81,6 +89,7 @@ async function main(): Promise<void> {
     const { adapterLabel } = (await vite.ssrLoadModule('/src/gpu/gpu.ts')) as typeof GpuModule;
     const recon = (await vite.ssrLoadModule('/src/recon/reconstruct.ts')) as typeof Recon;
     const { analyzeSession } = (await vite.ssrLoadModule('/src/recon/analysis.ts')) as typeof Analysis;
+    const { runIdentity } = (await vite.ssrLoadModule('/src/cli/checkpoint.ts')) as typeof Checkpoints;
 
     const gpu = await nodeGpu();
     const adapter = adapterLabel(gpu.adapter);
@@ -117,7 +126,17 @@ async function main(): Promise<void> {
           const blocks: BlockRate[] = [];
           const cfg: Recon.ReconConfig = { ...recon.RECON_DEFAULTS, ...recon.methodDefaults(method), method, iters: ITERS, batch: BATCH, seed: seed ?? 1005, earlyStop: EARLY_STOP, cachePrecision: CACHE_PRECISION };
           let blockStart = 0;
+          /** A block trained in an earlier session of a resumed run, from its checkpoint record. */
+          const earlier = (b: Checkpoints.BlockRecord, before: boolean, state: Ptq.PtqResult['state']): BlockRate => {
+            const layers = recon.reconBlocks(m.session, state, method).find((x) => x.name === b.block)?.layers ?? [];
+            const itersPerSecond = b.iters / b.seconds;
+            return { block: b.block, iters: b.iters, seconds: Math.round(b.seconds * 10) / 10, itersPerSecond: Math.round(itersPerSecond * 100) / 100, gflops: Math.round((flopsOf(layers) * itersPerSecond) / 1e7) / 100, earlierSession: before };
+          };
+          const ckDir = CHECKPOINTS && method !== 'nearest' ? path.resolve(CHECKPOINTS, `W${w}A${a}-${method}-s${seed}-i${ITERS}-b${BATCH}-c${calib.count}${EARLY_STOP ? '-early' : ''}`) : null;
           const r = await ptq.quantizeAndEvaluate(m, config, {
+            checkpoint: ckDir
+              ? { dir: ckDir, resume: true, identity: runIdentity(m.bytes, modelPath, config, cfg, calibDir, calib), onResume: (c) => say(`  resuming ${ckDir}: ${c.nextBlock} of ${c.blocks} blocks done`) }
+              : undefined,
             calib,
             evalSet: test,
             opset: 13,
@@ -151,9 +170,9 @@ async function main(): Promise<void> {
             studioTop1: top1Rate(r.quant),
             onnxTop1: top1Rate(r.onnx),
             agree: r.quant && r.onnx && agreement(r.quant, r.onnx),
-            calibSeconds: Math.round(r.calibSeconds * 10) / 10,
-            reconSeconds: Math.round(r.reconSeconds * 10) / 10,
-            blocks,
+            calibSeconds: Math.round((r.history?.calibSeconds ?? r.calibSeconds) * 10) / 10,
+            reconSeconds: Math.round((r.history ? r.history.blocks.reduce((t, b) => t + b.seconds, 0) : r.reconSeconds) * 10) / 10,
+            blocks: r.history ? r.history.blocks.map((b, i) => blocks.find((x) => x.block === b.block) ?? earlier(b, i < r.history!.resumedAt, r.state)) : blocks,
           };
           rows.push(row);
           say(`W${w}A${a} ${method}${seed === null ? '' : ` seed ${seed}`}: studio ${pct(row.studioTop1)}, onnxruntime ${pct(row.onnxTop1)}, reconstruction ${row.reconSeconds} s`);

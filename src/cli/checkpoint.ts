@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { StudioError } from '../engine/errors';
 import type { QuantConfig, QuantState } from '../quant/types';
+import type { ImageSet } from '../data/image-set-node';
 import { parseState, serializeState } from '../recon/checkpoint';
 import type { ReconConfig } from '../recon/reconstruct';
 
@@ -29,6 +30,15 @@ export interface RunIdentity {
   calibCount: number;
 }
 
+/** What a finished block took: kept so a run resumed across sessions can still report its whole time. */
+export interface BlockRecord {
+  block: string;
+  iters: number;
+  seconds: number;
+  firstLoss: number;
+  lastLoss: number;
+}
+
 export interface Checkpoint {
   version: number;
   identity: RunIdentity;
@@ -36,6 +46,10 @@ export interface Checkpoint {
   nextBlock: number;
   blocks: number;
   savedAt: string;
+  /** Seconds of the calibration that started the run (0 when unknown). */
+  calibSeconds?: number;
+  /** The finished blocks, in order (checkpoints written before this existed lack it). */
+  done?: BlockRecord[];
   state: QuantState;
 }
 
@@ -55,6 +69,12 @@ export function calibrationHash(root: string, names: string[], kind: 'folder' | 
     }
   }
   return h.digest('hex');
+}
+
+/** What makes a reconstruction run this run: checked before a checkpoint is resumed. */
+export function runIdentity(model: Uint8Array, modelFile: string, config: QuantConfig, cfg: ReconConfig, calibPath: string, calib: ImageSet): RunIdentity {
+  const { flatness: _f, historyEvery: _h, ...recon } = cfg;
+  return { model: sha256(model), modelFile, config, recon, calib: calibrationHash(calibPath, calib.names, calib.kind), calibCount: calib.count };
 }
 
 export function checkpointPath(dir: string): string {

@@ -13,7 +13,7 @@ import { exportQdq } from '../quant/export-qdq';
 import { DEFAULT_CONFIG, type ObserverKind, type QuantConfig, type QuantState } from '../quant/types';
 import { engineTop1, onnxruntimeTop1, type ModelIo, type Top1 } from './top1';
 import { reconBlocks, reconstruct, type ReconConfig, type ReconEvents } from '../recon/reconstruct';
-import { checkpointPath, loadCheckpoint, saveCheckpoint, type Checkpoint, type RunIdentity } from './checkpoint';
+import { checkpointPath, loadCheckpoint, saveCheckpoint, type BlockRecord, type Checkpoint, type RunIdentity } from './checkpoint';
 
 export interface PtqModel extends ModelIo {
   session: Session;
@@ -133,6 +133,8 @@ export interface PtqResult {
   /** onnxruntime-node on `bytes`; null without evalSet or without onnxruntime-node. */
   onnx: Top1 | null;
   onnxMissing: boolean;
+  /** With a checkpoint: the calibration's seconds and every finished block, also those of earlier sessions before a resume. */
+  history: { calibSeconds: number; blocks: BlockRecord[]; resumedAt: number } | null;
 }
 
 /** Calibrate, export the QDQ model and (with evalSet) measure its top-1 in the studio and in onnxruntime. */
@@ -150,11 +152,13 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
   let state = calibrated.state;
   let reconSeconds = 0;
   let blocks = 0;
+  let history: PtqResult['history'] = null;
   if (recon) {
     const t0 = performance.now();
     const size = m.fixedBatch ?? run.batch;
     blocks = reconBlocks(m.session, state, recon.cfg.method).length;
     let current = saved?.nextBlock ?? 0;
+    const done: BlockRecord[] = [...(saved?.done ?? [])];
     const events: ReconEvents = {
       ...recon.events,
       onBlockStart: (b, i, n) => {
@@ -163,7 +167,8 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
       },
       onBlockEnd: async (summary, st) => {
         await recon.events?.onBlockEnd?.(summary, st);
-        if (ck) saveCheckpoint(ck.dir, { identity: ck.identity, nextBlock: current + 1, blocks, state: st });
+        done.push({ block: summary.block.name, iters: summary.iters, seconds: summary.seconds, firstLoss: summary.firstLoss, lastLoss: summary.lastLoss });
+        if (ck) saveCheckpoint(ck.dir, { identity: ck.identity, nextBlock: current + 1, blocks, calibSeconds: saved?.calibSeconds ?? seconds, done, state: st });
       },
     };
     state = await reconstruct(
@@ -180,12 +185,13 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
       events,
     );
     reconSeconds = (performance.now() - t0) / 1000;
+    if (ck) history = { calibSeconds: saved?.calibSeconds ?? seconds, blocks: done, resumedAt: saved?.nextBlock ?? 0 };
   }
   const bytes = exportQdq(m.session.model, m.session.graph, state, { opset: run.opset });
   run.onExported?.(bytes, state, seconds);
-  if (!run.evalSet) return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant: null, onnx: null, onnxMissing: false };
+  if (!run.evalSet) return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant: null, onnx: null, onnxMissing: false, history };
   const p = run.progress;
   const quant = await engineTop1(m.session, m, run.evalSet, { batch: run.batch, quant: true, onProgress: (d, t, r) => p?.('quantized', d, t, rateDetail(r)) });
   const onnx = await onnxruntimeTop1(bytes, m, run.evalSet, { batch: run.batch, onProgress: (d, t, r) => p?.('onnxruntime', d, t, rateDetail(r)) });
-  return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant, onnx, onnxMissing: onnx === null };
+  return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant, onnx, onnxMissing: onnx === null, history };
 }

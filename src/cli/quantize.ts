@@ -11,15 +11,8 @@ import { floatTop1, openModel, quantConfig, quantizeAndEvaluate, type PtqProgres
 import type { QuantizeArgs } from './quantize-args';
 import { agreement, top1Rate, type Top1 } from './top1';
 import { RECON_DEFAULTS, type ReconConfig, type ReconMethod } from '../recon/reconstruct';
-import type { QuantConfig } from '../quant/types';
-import type { ImageSet } from '../data/image-set-node';
-import { calibrationHash, checkpointPath, sha256, type Checkpoint, type RunIdentity } from './checkpoint';
+import { checkpointPath, runIdentity, type Checkpoint } from './checkpoint';
 
-/** What makes a reconstruction run this run: checked before a checkpoint is resumed. */
-function runIdentity(model: Uint8Array, modelFile: string, config: QuantConfig, cfg: ReconConfig, calibPath: string, calib: ImageSet): RunIdentity {
-  const { flatness: _f, historyEvery: _h, ...recon } = cfg;
-  return { model: sha256(model), modelFile, config, recon, calib: calibrationHash(calibPath, calib.names, calib.kind), calibCount: calib.count };
-}
 
 export interface QuantizeResult {
   model: string;
