@@ -24,6 +24,7 @@ export interface Plan {
   outputs: PlanOutput[];
   /** Op types as they run on the GPU (a fused Conv+Relu counts as Conv). */
   gpuOps: string[];
+  /** Every buffer the plan made, kernels' uniforms and scratch included; not the shared constants. */
   buffers: GPUBuffer[];
   /** GPU tensors of the values asked to be kept (not reused, not fused away). */
   kept: Map<string, GpuTensor>;
@@ -103,7 +104,20 @@ export function buildPlan(
 ): Plan {
   const { gpuNodes, values } = analyze(g, opset, feeds);
   fuseActivations(gpuNodes, g, values, keep);
-  return lower(gpu, g, gpuNodes, values, feeds, consts, keep);
+  // lowering is synchronous: what was made meanwhile is the plan's, but for the constants it shares
+  const mark = gpu.mark();
+  const made = () => {
+    const shared = new Set([...consts.values()].map((c) => c.buffer));
+    return gpu.madeSince(mark).filter((b) => !shared.has(b));
+  };
+  try {
+    const plan = lower(gpu, g, gpuNodes, values, feeds, consts, keep);
+    plan.buffers = made();
+    return plan;
+  } catch (e) {
+    for (const b of made()) b.destroy();
+    throw e;
+  }
 }
 
 /** Conv followed by its only consumer Relu / constant Clip: the activation runs inside the Conv. */

@@ -26,7 +26,9 @@ export interface RunOptions {
 
 export class Session {
   private plans = new Map<string, Plan>();
-  private quantGraph: Graph | null = null;
+  /** inspect's plan: one at a time (each keep list is a plan of its own). */
+  private inspected: { key: string; plan: Plan } | null = null;
+  private quant: Graph | null = null;
   private consts: ConstCache = new Map();
   private queue: Promise<unknown> = Promise.resolve();
   readonly opset: number;
@@ -95,28 +97,41 @@ export class Session {
       for (const b of p.buffers) b.destroy();
       this.plans.delete(key);
     }
+    if (this.inspected?.key.startsWith('q|')) this.dropInspected();
     // dequantized weights and biases are named "<name>::fq" in every calibration: drop the old ones
     for (const [key, c] of this.consts) {
       if (!key.includes('::fq')) continue;
       c.buffer.destroy();
       this.consts.delete(key);
     }
-    this.quantGraph = graph;
+    this.quant = graph;
   }
 
   get hasQuant(): boolean {
-    return this.quantGraph !== null;
+    return this.quant !== null;
   }
 
-  private plan(feeds: Feed[], quant = false, keep: string[] = []): Plan {
-    if (quant && !this.quantGraph) throw new StudioError('bad-input', 'no quantization is set: calibrate first', this.fileName);
+  /** The fake-quantized graph set by setQuant (null: none). */
+  get quantGraph(): Graph | null {
+    return this.quant;
+  }
+
+  private dropInspected(): void {
+    for (const b of this.inspected?.plan.buffers ?? []) b.destroy();
+    this.inspected = null;
+  }
+
+  /** The plan for these feeds (cached; `transient`: only until a plan with another key is asked the same way). */
+  private plan(feeds: Feed[], quant = false, keep: string[] = [], transient = false): Plan {
+    if (quant && !this.quant) throw new StudioError('bad-input', 'no quantization is set: calibrate first', this.fileName);
     const key = `${quant ? 'q' : 'f'}|${keep.join(',')}|` + feeds.map((f) => `${f.shape.join('x')}${f.dtype && f.dtype !== DT.FLOAT ? ':' + [...f.data].join(',') : ''}`).join('|');
-    let plan = this.plans.get(key);
+    let plan = transient ? (this.inspected?.key === key ? this.inspected.plan : undefined) : this.plans.get(key);
     if (!plan) {
+      if (transient) this.dropInspected();
       try {
         plan = buildPlan(
           this.gpu,
-          quant ? this.quantGraph! : this.graph,
+          quant ? this.quant! : this.graph,
           this.opset,
           feeds.map((f) => ({ name: f.name ?? '', shape: f.shape, dtype: f.dtype ?? DT.FLOAT, values: f.dtype && f.dtype !== DT.FLOAT ? Float64Array.from(f.data) : undefined })),
           this.consts,
@@ -128,7 +143,8 @@ export class Session {
         if (e instanceof UnsupportedError) throw new StudioError('unsupported-ops', `"${this.fileName}": ${msg}. The engine cannot run this model as exported.`, this.fileName);
         throw new StudioError(e instanceof OpError ? 'unresolved-shape' : 'bad-input', `"${this.fileName}": ${msg}`, this.fileName);
       }
-      this.plans.set(key, plan);
+      if (transient) this.inspected = { key, plan };
+      else this.plans.set(key, plan);
     }
     return plan;
   }
@@ -172,11 +188,12 @@ export class Session {
   /**
    * Read kept intermediate tensors of the float (or quantized) graph for one batch. Only the
    * dispatches up to the last of them run (the plan is in topological order and kept tensors are
-   * never reused), so an early tensor costs only the model's prefix.
+   * never reused), so an early tensor costs only the model's prefix. One such plan is kept at a
+   * time: asking for other tensors frees the last one's buffers.
    */
   inspect(feeds: Record<string, Feed>, names: string[], opts: RunOptions = {}): Promise<Map<string, HostTensor>> {
     return this.serial(async () => {
-      const plan = this.plan(this.checkFeeds(feeds), opts.quant, names);
+      const plan = this.plan(this.checkFeeds(feeds), opts.quant, names, true);
       this.upload(plan, feeds);
       const upTo = names.reduce((n, k) => Math.max(n, plan.readyAfter.get(k) ?? plan.dispatches.length), 0);
       this.gpu.encode(plan.dispatches.slice(0, upTo));
@@ -217,6 +234,7 @@ export class Session {
   dispose(): void {
     for (const p of this.plans.values()) for (const b of p.buffers) b.destroy();
     for (const c of this.consts.values()) c.buffer.destroy();
+    this.dropInspected();
     this.plans.clear();
     this.consts.clear();
   }

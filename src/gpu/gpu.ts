@@ -1,6 +1,6 @@
-// The owner of one GPUDevice: labelled buffers, a pipeline cache keyed by kernel name + override
-// constants, bind groups, and recording/submission of dispatches. Kernel wrappers build
-// Dispatch records once (at plan time); running a plan only encodes them.
+// The owner of one GPUDevice: labelled buffers (every one counted while alive), a pipeline cache
+// keyed by kernel name + override constants, bind groups, and recording/submission of dispatches.
+// Kernel wrappers build Dispatch records once (at plan time); running a plan only encodes them.
 import { shaderSource } from './shaders';
 
 export interface GpuTensor {
@@ -35,6 +35,8 @@ const STORAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST (GPUBufferUsa
 const UNIFORM = 0x40 | 0x8; // UNIFORM | COPY_DST
 const MAP_READ_DST = 0x1 | 0x8; // MAP_READ | COPY_DST
 const MAX_GROUPS = 65535;
+/** Readback staging buffers kept for reuse (the largest are kept). */
+const STAGING_KEPT = 4;
 
 export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   const info = adapter.info ?? ({} as GPUAdapterInfo);
@@ -60,10 +62,22 @@ export function grid(groups: number): [number, number, number] {
   return [Math.ceil(groups / y), y, 1];
 }
 
+/** A point in the order buffers were made (Gpu.mark), to take the ones made after it. */
+export type BufferMark = number;
+
 export class Gpu {
   private pipelines = new Map<string, GPUComputePipeline>();
   private staging: GPUBuffer[] = [];
   private errors: string[] = [];
+  /** Every buffer made here and not destroyed: its bytes and the serial it was made with. */
+  private live = new Map<GPUBuffer, { bytes: number; serial: number }>();
+  private liveTotal = 0;
+  private peak = 0;
+  private serial = 0;
+  /** The Gpu's own buffers (readback staging, shared constants): bounded, never anyone else's. */
+  private own = new Set<GPUBuffer>();
+  private ownTotal = 0;
+  private sharedBuffers = new Map<string, GPUBuffer>();
   readonly hasF16: boolean;
 
   constructor(
@@ -131,7 +145,83 @@ export class Gpu {
   }
 
   buffer(label: string, bytes: number, usage = STORAGE): GPUBuffer {
-    return this.device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage });
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    return this.counted(this.device.createBuffer({ label, size, usage }), size);
+  }
+
+  /** Bytes of the buffers made through this object and not yet destroyed (the Gpu's own included). */
+  get liveBytes(): number {
+    return this.liveTotal;
+  }
+
+  /** Of liveBytes, the Gpu's own: readback staging (at most STAGING_KEPT) and shared() buffers. */
+  get ownBytes(): number {
+    return this.ownTotal;
+  }
+
+  get liveBuffers(): number {
+    return this.live.size;
+  }
+
+  /** The most liveBytes reached since the last resetPeak (or since the Gpu was made). */
+  get peakBytes(): number {
+    return this.peak;
+  }
+
+  resetPeak(): void {
+    this.peak = this.liveTotal;
+  }
+
+  /** The current point in the order buffers are made (see madeSince). */
+  mark(): BufferMark {
+    return this.serial;
+  }
+
+  /**
+   * The live buffers made after `mark`, but not the Gpu's own: what a synchronous builder (a plan,
+   * a block program) allocated, kernels' uniform and scratch buffers included, so that its owner
+   * can destroy them all.
+   */
+  madeSince(mark: BufferMark): GPUBuffer[] {
+    const out: GPUBuffer[] = [];
+    for (const [b, e] of this.live) if (e.serial > mark && !this.own.has(b)) out.push(b);
+    return out;
+  }
+
+  /** One buffer per key for the life of the device (kernels' dummy bindings), counted as the Gpu's own. */
+  shared(key: string, make: () => GPUBuffer): GPUBuffer {
+    let b = this.sharedBuffers.get(key);
+    if (!b) {
+      b = make();
+      this.sharedBuffers.set(key, b);
+      this.adopt(b);
+    }
+    return b;
+  }
+
+  private adopt(b: GPUBuffer): void {
+    const e = this.live.get(b);
+    if (!e || this.own.has(b)) return;
+    this.own.add(b);
+    this.ownTotal += e.bytes;
+  }
+
+  /** Count a new buffer until its destroy() (wrapped on the instance; a second destroy counts nothing). */
+  private counted(b: GPUBuffer, bytes: number): GPUBuffer {
+    this.live.set(b, { bytes, serial: ++this.serial });
+    this.liveTotal += bytes;
+    this.peak = Math.max(this.peak, this.liveTotal);
+    const destroy = b.destroy.bind(b);
+    b.destroy = () => {
+      const e = this.live.get(b);
+      if (e) {
+        this.live.delete(b);
+        this.liveTotal -= e.bytes;
+        if (this.own.delete(b)) this.ownTotal -= e.bytes;
+      }
+      destroy();
+    };
+    return b;
   }
 
   /** A float32 tensor on the GPU, optionally filled from data (copied through the queue). */
@@ -160,7 +250,7 @@ export class Gpu {
     const f32 = new Float32Array(words);
     for (let k = 0; k < ints.length; k++) i32[k] = ints[k];
     for (let k = 0; k < floats.length; k++) f32[ints.length + k] = floats[k];
-    const buf = this.device.createBuffer({ label: `${label}.uniforms`, size: words.byteLength, usage: UNIFORM });
+    const buf = this.buffer(`${label}.uniforms`, words.byteLength, UNIFORM);
     this.device.queue.writeBuffer(buf, 0, words);
     return buf;
   }
@@ -218,6 +308,7 @@ export class Gpu {
     const size = Math.ceil(bytes / 16) * 16;
     const idx = this.staging.findIndex((b) => b.size >= size);
     const staging = idx >= 0 ? this.staging.splice(idx, 1)[0] : this.buffer('readback', size, MAP_READ_DST);
+    this.adopt(staging);
     const enc = this.device.createCommandEncoder({ label: 'readback' });
     enc.copyBufferToBuffer(buffer, 0, staging, 0, Math.min(size, buffer.size));
     this.device.queue.submit([enc.finish()]);
@@ -225,6 +316,10 @@ export class Gpu {
     const out = new Float32Array(staging.getMappedRange(0, size).slice(0, n * 4));
     staging.unmap();
     this.staging.push(staging);
+    if (this.staging.length > STAGING_KEPT) {
+      this.staging.sort((a, b) => b.size - a.size);
+      this.staging.pop()!.destroy();
+    }
     this.throwErrors();
     return out;
   }

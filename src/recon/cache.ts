@@ -70,6 +70,23 @@ export function writeSamples(gpu: Gpu, c: SampleCache, first: number, data: Floa
   }
 }
 
+/** Every sample of a cache read back as float32 (float16 decoded), count × size values: for tests. */
+export async function readSamples(gpu: Gpu, c: SampleCache): Promise<Float32Array> {
+  const out = new Float32Array(c.count * c.size);
+  for (const [k, buf] of c.chunks.entries()) {
+    const n = Math.min(c.perChunk, c.count - k * c.perChunk);
+    const words = new Uint32Array((await gpu.read(buf, Math.ceil((n * c.stride * bytesPerValue(c.precision)) / 4))).buffer);
+    const f32 = new Float32Array(words.buffer);
+    for (let s = 0; s < n; s++) {
+      for (let e = 0; e < c.size; e++) {
+        const j = s * c.stride + e;
+        out[(k * c.perChunk + s) * c.size + e] = c.precision === 'f32' ? f32[j] : halfValue((words[j >> 1] >>> ((j & 1) * 16)) & 0xffff);
+      }
+    }
+  }
+  return out;
+}
+
 /** A cache holding `data` (count × size float32 values), for tests and benchmarks. */
 export function sampleCacheOf(gpu: Gpu, label: string, data: Float32Array, count: number, precision: CachePrecision = 'f32', chunkBytes?: number): SampleCache {
   const c = createSampleCache(gpu, label, count, data.length / count, precision, chunkBytes);

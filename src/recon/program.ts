@@ -118,6 +118,7 @@ export class BlockProgram {
     private readonly stepBuf: GPUBuffer,
     readonly opts: ProgramOptions,
   ) {
+    const mark = gpu.mark(); // everything made below is the program's (kernels' uniforms and scratch too)
     const inBlock = new Set(block.nodes);
     this.nodes = a.gpuNodes.filter((g) => inBlock.has(layerName(g.node)));
     const wByNode = new Map(weights.map((w) => [w.node, w]));
@@ -169,6 +170,7 @@ export class BlockProgram {
     this.gradient = [...this.sampled, ...this.forward, lossD, ...this.backward, ...record];
     this.step = [...this.gradient, ...this.update];
     this.evalForward.push(...this.forward, lossD, reduceSum(gpu, this.lossPartials, this.lossSlots, this.evalLoss, 0, 'set'));
+    this.buffers.push(...gpu.madeSince(mark));
   }
 
   /**
@@ -234,8 +236,9 @@ export class BlockProgram {
     return this.gradient;
   }
 
+  /** Free every buffer the program made (a buffer listed twice is destroyed once). */
   destroy(): void {
-    for (const b of this.buffers) b.destroy();
+    for (const b of new Set(this.buffers)) b.destroy();
   }
 
   // --- construction helpers -------------------------------------------------------------------

@@ -7,12 +7,13 @@ import type { Session } from '../engine/session';
 import type { HostTensor } from '../engine/types';
 import { applyState } from '../quant/calibrate';
 import type { QuantState } from '../quant/types';
-import { analyzeSession, sessionBlocks, type ModelAnalysis } from './analysis';
+import { analyzeSession, sessionBlocks } from './analysis';
 import type { Block } from './blocks';
-import { BlockProgram, type BlockCaches } from './program';
-import { stepBuffer, writeStep } from './step';
+import { BlockProgram } from './program';
+import { stepBuffer, stepRing, writeSteps, STEP_BYTES, type StepValues } from './step';
 import { blockFlatness, type FlatnessCurve, type FlatnessOptions } from './flatness';
-import { createSampleCache, destroySampleCache, planCaches, writeSamples, type CachePrecision } from './cache';
+import type { CachePrecision } from './cache';
+import { RunCaches } from './block-caches';
 
 export type ReconMethod = 'nearest' | 'adaround' | 'brecq' | 'qdrop';
 export const RECON_METHODS: ReconMethod[] = ['nearest', 'adaround', 'brecq', 'qdrop'];
@@ -134,7 +135,7 @@ export interface ReconEvents {
 }
 
 export interface ReconInput {
-  /** Calibration batches (called once per pass: twice per block). */
+  /** Calibration batches (read once per run: the images are kept on the GPU as long as needed). */
   batches: () => AsyncIterable<HostTensor> | Iterable<HostTensor>;
   /** Images in one pass. */
   count: number;
@@ -164,29 +165,41 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
   const blocks = reconBlocks(session, state, cfg.method);
   const analysis = analyzeSession(session, cfg.batch);
   const step = stepBuffer(gpu, 'recon');
+  const ring = stepRing(gpu, cfg.historyEvery, 'recon');
   let current = applyState(session, state);
+  const caching = new RunCaches(session, analysis, input);
   try {
     for (let bi = input.startBlock ?? 0; bi < Math.min(blocks.length, input.endBlock ?? blocks.length); bi++) {
       const block = blocks[bi];
       events.onBlockStart?.(block, bi, blocks.length);
       if (!block.layers.some((l) => current.weights.some((w) => w.node === l))) continue;
-      const caches = await cacheBlock(session, analysis, block, current, input, cfg, (d, t) => events.onCache?.(block, d, t));
-      let program: BlockProgram | null = null;
+      let caches;
       try {
-        program = new BlockProgram(gpu, analysis, block, current.weights, current.acts, caches, step, {
-          batch: cfg.batch,
-          drop: cfg.drop,
-          inputDrop: cfg.inputDrop,
-          lsq: cfg.lsq,
-          historyLength: cfg.historyEvery,
-        });
+        caches = await caching.block(block, current, cfg, (d, t) => events.onCache?.(block, d, t));
         await gpu.device.queue.onSubmittedWorkDone();
+        gpu.throwErrors();
+      } catch (e) {
+        throw outOfMemory(e, `block ${block.name}: caching ${input.count} calibration images`, `Use fewer calibration images for reconstruction, or a smaller cache budget (now ${cfg.cacheMiB} MiB) so that float16 caches are chosen.`);
+      }
+      let program: BlockProgram | null = null;
+      let summary: BlockSummary;
+      const mark = gpu.mark();
+      try {
         try {
+          program = new BlockProgram(gpu, analysis, block, current.weights, current.acts, caches, step, {
+            batch: cfg.batch,
+            drop: cfg.drop,
+            inputDrop: cfg.inputDrop,
+            lsq: cfg.lsq,
+            historyLength: cfg.historyEvery,
+          });
+          await gpu.device.queue.onSubmittedWorkDone();
           gpu.throwErrors();
         } catch (e) {
+          if (!program) for (const b of gpu.madeSince(mark)) b.destroy();
           throw outOfMemory(e, `block ${block.name}`, `Use a smaller reconstruction batch (now ${cfg.batch}).`);
         }
-        const summary: Omit<BlockSummary, 'block' | 'cache'> = await train(program, cfg, bi, step, input, (pts, done) => events.onLoss?.(block, pts, done));
+        const trained = await train(program, cfg, bi, step, ring, input, (pts, done) => events.onLoss?.(block, pts, done));
         const codes = await program.hardCodes();
         const scales = cfg.lsq ? await program.scales() : new Map<string, number>();
         current = applyState(session, {
@@ -194,24 +207,34 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
           weights: current.weights.map((w) => (codes.has(w.node) ? { ...w, codes: codes.get(w.node)! } : w)),
           acts: current.acts.map((a) => (scales.has(a.tensor) ? { ...a, scale: scales.get(a.tensor)! } : a)),
         });
+        caching.quantChanged();
+        summary = { block, cache: caches.x.precision, ...trained };
         if (cfg.flatness) summary.flatness = await blockFlatness(gpu, analysis, block, current, caches, step, cfg.batch, cfg.flatness);
-        await events.onBlockEnd?.({ block, cache: caches.x.precision, ...summary }, current);
       } finally {
         program?.destroy();
-        for (const c of [caches.x, caches.xQ, caches.y]) destroySampleCache(c);
+        caching.release();
       }
+      await events.onBlockEnd?.(summary, current);
     }
   } finally {
+    caching.destroy();
     step.destroy();
+    ring.destroy();
   }
   return current;
 }
 
+/**
+ * Train the block: one command encoder and one submission per history window (the window's Step
+ * values written at once into `ring`, each iteration's copied into the Step uniform before its
+ * dispatches), the loss history read back at the window's end.
+ */
 async function train(
   program: BlockProgram,
   cfg: ReconConfig,
   blockIndex: number,
   step: GPUBuffer,
+  ring: GPUBuffer,
   input: ReconInput,
   onLoss: (points: LossPoint[], done: number) => void,
 ): Promise<Omit<BlockSummary, 'block' | 'cache'>> {
@@ -223,95 +246,43 @@ async function train(
   let lastLoss = NaN;
   const windows: number[] = [];
   const rounding = program.layers.reduce((a, l) => a + l.wq.codes.length, 0);
+  const iteration = program.iteration();
   let t = 0;
-  for (; t < cfg.iters; t++) {
-    const warm = t < cfg.warmup * cfg.iters;
-    writeStep(gpu, step, {
-      iter: t,
-      seed,
-      beta: betaAt(t, cfg),
-      lambda: warm ? 0 : cfg.lambda,
-      lrV: cfg.lrV,
-      lrS: lrSAt(t, cfg),
-      bc1: 1 - 0.9 ** (t + 1),
-      bc2: 1 - 0.999 ** (t + 1),
-    });
-    gpu.encode(program.iteration());
-    const windowEnd = (t + 1) % every === 0 || t + 1 === cfg.iters;
-    if (!windowEnd) continue;
-    const n = (t % every) + 1;
+  while (t < cfg.iters) {
+    const n = Math.min(every - (t % every), cfg.iters - t);
+    const steps: StepValues[] = [];
+    for (let k = t; k < t + n; k++) {
+      const warm = k < cfg.warmup * cfg.iters;
+      steps.push({ iter: k, seed, beta: betaAt(k, cfg), lambda: warm ? 0 : cfg.lambda, lrV: cfg.lrV, lrS: lrSAt(k, cfg), bc1: 1 - 0.9 ** (k + 1), bc2: 1 - 0.999 ** (k + 1) });
+    }
+    writeSteps(gpu, ring, steps);
+    const enc = gpu.device.createCommandEncoder({ label: `${program.block.name} iterations ${t}-${t + n - 1}` });
+    for (let k = 0; k < n; k++) {
+      enc.copyBufferToBuffer(ring, k * STEP_BYTES, step, 0, STEP_BYTES);
+      gpu.encode(iteration, enc);
+    }
+    gpu.device.queue.submit([enc.finish()]);
+    t += n;
     const rec = await gpu.read(program.recHistory, every);
     const reg = await gpu.read(program.regHistory, every);
     const pts: LossPoint[] = [];
-    for (let k = 0; k < n; k++) pts.push({ iter: t + 1 - n + k, rec: rec[k], reg: reg[k] });
+    // slot of iteration k: k % every; this window's iterations are t − n … t − 1
+    for (let k = t - n; k < t; k++) pts.push({ iter: k, rec: rec[k % every], reg: reg[k % every] });
     if (pts.some((p) => !Number.isFinite(p.rec))) {
-      throw new StudioError('bad-input', `block ${program.block.name}: the reconstruction loss became ${pts.find((p) => !Number.isFinite(p.rec))!.rec} at iteration ${t}; try a smaller learning rate or more calibration images`);
+      const bad = pts.find((p) => !Number.isFinite(p.rec))!;
+      throw new StudioError('bad-input', `block ${program.block.name}: the reconstruction loss became ${bad.rec} at iteration ${bad.iter}; try a smaller learning rate or more calibration images`);
     }
     const mean = pts.reduce((a, p) => a + p.rec, 0) / pts.length;
     if (Number.isNaN(firstLoss)) firstLoss = mean;
     lastLoss = mean;
-    onLoss(pts, t + 1);
+    onLoss(pts, t);
     if (input.signal?.cancelled) throw new StudioError('cancelled', 'reconstruction was cancelled');
     while (input.signal?.paused && !input.signal.cancelled) await sleep(100);
     windows.push(mean);
     const regMean = pts.reduce((a, p) => a + p.reg, 0) / pts.length;
-    if (cfg.earlyStop && t + 1 < cfg.iters && earlyStopAt(windows, regMean, t + 1, rounding, cfg)) {
-      t++;
-      break;
-    }
+    if (cfg.earlyStop && t < cfg.iters && earlyStopAt(windows, regMean, t, rounding, cfg)) break;
   }
   await gpu.device.queue.onSubmittedWorkDone();
   gpu.throwErrors();
   return { iters: t, seconds: (performance.now() - start) / 1000, firstLoss, lastLoss };
-}
-
-/**
- * Float input/output and quantized input of the block over the calibration images, on the GPU:
- * float32 or float16 (planCaches: the budget decides), chunked to the adapter's buffer limits.
- */
-async function cacheBlock(
-  session: Session,
-  a: ModelAnalysis,
-  block: Block,
-  state: QuantState,
-  input: ReconInput,
-  cfg: Pick<ReconConfig, 'cacheMiB' | 'cachePrecision'>,
-  progress: (done: number, total: number) => void,
-): Promise<BlockCaches> {
-  const gpu = session.gpu;
-  const feedName = session.graph.inputs[0].name;
-  const xSize = a.shapeOf(block.input).slice(1).reduce((p, q) => p * q, 1);
-  const ySize = a.shapeOf(block.output).slice(1).reduce((p, q) => p * q, 1);
-  const count = input.count;
-  const isSite = state.acts.some((x) => x.tensor === block.input);
-  const quantInput = block.input !== feedName;
-  const qName = isSite ? `${block.input}::fq` : block.input;
-  const { precision } = planCaches({ block: block.name, count, xSize, ySize, quantInput, budget: cfg.cacheMiB * 2 ** 20, precision: cfg.cachePrecision });
-  const caches: BlockCaches = { x: createSampleCache(gpu, `${block.name} cache x`, count, xSize, precision), xQ: null, y: createSampleCache(gpu, `${block.name} cache y`, count, ySize, precision) };
-  try {
-    if (quantInput) caches.xQ = createSampleCache(gpu, `${block.name} cache xq`, count, xSize, precision);
-    let n = 0;
-    for await (const batch of input.batches()) {
-      if (input.signal?.cancelled) throw new StudioError('cancelled', 'reconstruction was cancelled');
-      const b = Math.min(batch.shape[0], count - n);
-      if (b <= 0) break;
-      const feeds = { [feedName]: batch };
-      const f = await session.inspect(feeds, [block.input, block.output]);
-      writeSamples(gpu, caches.x, n, f.get(block.input)!.data.subarray(0, b * xSize));
-      writeSamples(gpu, caches.y, n, f.get(block.output)!.data.subarray(0, b * ySize));
-      if (caches.xQ) {
-        const q = await session.inspect(feeds, [qName], { quant: true });
-        writeSamples(gpu, caches.xQ, n, q.get(qName)!.data.subarray(0, b * xSize));
-      }
-      n += b;
-      progress(n, count);
-    }
-    if (n < count) throw new StudioError('bad-input', `reconstruction expected ${count} calibration images and got ${n}`);
-    await gpu.device.queue.onSubmittedWorkDone();
-    gpu.throwErrors();
-    return caches;
-  } catch (e) {
-    for (const c of [caches.x, caches.xQ, caches.y]) destroySampleCache(c);
-    throw outOfMemory(e, `block ${block.name}: caching ${count} calibration images in ${precision === 'f16' ? 'float16' : 'float32'}`, `Use fewer calibration images for reconstruction, or a smaller cache budget (now ${cfg.cacheMiB} MiB) so that float16 caches are chosen.`);
-  }
 }

@@ -27,7 +27,23 @@ export const STREAM = {
 export const STEP_BYTES = 32;
 
 export function stepBuffer(gpu: Gpu, label = 'step'): GPUBuffer {
-  return gpu.device.createBuffer({ label: `${label}.uniforms`, size: STEP_BYTES, usage: 0x40 | 0x8 /* UNIFORM | COPY_DST */ });
+  return gpu.buffer(`${label}.uniforms`, STEP_BYTES, 0x40 | 0x8 /* UNIFORM | COPY_DST */);
+}
+
+/**
+ * Steps of `slots` iterations side by side (COPY_SRC | COPY_DST): the host writes a history
+ * window's Step values at once and the window's one command encoder copies slot i into the
+ * Step uniform before iteration i.
+ */
+export function stepRing(gpu: Gpu, slots: number, label = 'step'): GPUBuffer {
+  return gpu.buffer(`${label}.ring`, STEP_BYTES * slots, 0x4 | 0x8 /* COPY_SRC | COPY_DST */);
+}
+
+/** Write these Step values into slots 0, 1, … of a ring. */
+export function writeSteps(gpu: Gpu, ring: GPUBuffer, steps: StepValues[]): void {
+  const words = new Uint8Array(STEP_BYTES * steps.length);
+  steps.forEach((s, i) => words.set(new Uint8Array(stepWords(s)), STEP_BYTES * i));
+  gpu.device.queue.writeBuffer(ring, 0, words);
 }
 
 export function stepWords(s: StepValues): ArrayBuffer {

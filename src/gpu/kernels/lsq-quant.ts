@@ -53,16 +53,10 @@ export function lsqState(gpu: Gpu, scale: number | ArrayLike<number>, zeroPoint:
   return gpu.tensor(`${label}.sz`, [words.length], words).buffer;
 }
 
-const noStep = new WeakMap<Gpu, GPUBuffer>();
 function stepOrDummy(gpu: Gpu, step: GPUBuffer | undefined, p: number, label: string): GPUBuffer {
   if (step) return step;
   if (p > 0 && p < 1) throw new Error(`${label}: dropping (p = ${p}) draws from the step uniform; pass one`);
-  let b = noStep.get(gpu);
-  if (!b) {
-    b = gpu.uniform('lsq.noStep', new Array<number>(8).fill(0));
-    noStep.set(gpu, b);
-  }
-  return b;
+  return gpu.shared('lsq.noStep', () => gpu.uniform('lsq.noStep', new Array<number>(8).fill(0)));
 }
 
 /** y = where(rand < p, fq(x), x) with [s, z] read from sz at run time. y must not alias x. */

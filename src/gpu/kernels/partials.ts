@@ -28,13 +28,7 @@ export function laneSlots(n: number): number {
   return Math.min(MAX_LANES, Math.max(1, Math.ceil(n / (16 * LANE_GROUP))) * LANE_GROUP);
 }
 
-const scratch = new WeakMap<Gpu, GPUBuffer>();
 /** A 16-byte storage buffer bound where a kernel's optional output is switched off. */
 export function scratchBuffer(gpu: Gpu): GPUBuffer {
-  let b = scratch.get(gpu);
-  if (!b) {
-    b = gpu.buffer('scratch', 16);
-    scratch.set(gpu, b);
-  }
-  return b;
+  return gpu.shared('scratch', () => gpu.buffer('scratch', 16));
 }

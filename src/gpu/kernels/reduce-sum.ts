@@ -5,16 +5,9 @@ import { STEP_BYTES } from '../../recon/step';
 
 export type ReduceMode = 'set' | 'add';
 
-const zeroSteps = new WeakMap<Gpu, GPUBuffer>();
-
 /** A Step uniform of zeros for the fixed-index variant (its slots = 0 never reads it). */
 function zeroStep(gpu: Gpu): GPUBuffer {
-  let b = zeroSteps.get(gpu);
-  if (!b) {
-    b = gpu.uniform('reduceSum.zeroStep', new Array<number>(STEP_BYTES / 4).fill(0));
-    zeroSteps.set(gpu, b);
-  }
-  return b;
+  return gpu.shared('reduceSum.zeroStep', () => gpu.uniform('reduceSum.zeroStep', new Array<number>(STEP_BYTES / 4).fill(0)));
 }
 
 function check(src: GPUBuffer, count: number, dst: GPUBuffer, lastIndex: number, label: string): void {
