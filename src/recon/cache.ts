@@ -4,21 +4,13 @@
 // or not), split into chunks of whole samples so that no buffer exceeds the adapter's
 // maxStorageBufferBindingSize / maxBufferSize. shaders/gather-batch.wgsl reads them one chunk per
 // dispatch.
+import type { CachePrecision, SampleCache } from '../gpu/kernels/sample-cache';
+export type { CachePrecision, SampleCache } from '../gpu/kernels/sample-cache';
 import { StudioError } from '../engine/errors';
 import type { Gpu } from '../gpu/gpu';
 
-export type CachePrecision = 'f32' | 'f16';
 
 /** `count` samples of `size` values each, in chunks of at most `perChunk` samples (one buffer each). */
-export interface SampleCache {
-  chunks: GPUBuffer[];
-  count: number;
-  size: number;
-  /** Values from one sample to the next in a chunk: `size`, rounded up to even for f16 (4-byte aligned samples). */
-  stride: number;
-  perChunk: number;
-  precision: CachePrecision;
-}
 
 const bytesPerValue = (p: CachePrecision) => (p === 'f16' ? 2 : 4);
 const strideOf = (size: number, p: CachePrecision) => (p === 'f16' ? size + (size & 1) : size);

@@ -1,6 +1,6 @@
 // CPU reference of shaders/gather-batch.wgsl (bit-exact: pure copies chosen by the counter RNG).
 import { rand01 } from './rng';
-import { STREAM } from '../recon/step';
+import { STREAM } from '../gpu/kernels/step';
 
 /** Cache entry of sample b: min(⌊rand01 · count⌋, count − 1), the product rounded to float32 as on the GPU. */
 export function batchIndex(seed: number, iter: number, b: number, count: number): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adam, type AdamOptions } from './adam';
 import { adamRef } from '../../ref/adam';
-import { stepBuffer, writeStep } from '../../recon/step';
+import { stepBuffer, writeStep } from './step';
 import { expectClose, freshSeed, randArray, rng, testGpu } from '../../test/helpers';
 
 // Several steps with a cosine-decayed lr and the bias corrections of each step t: the GPU state

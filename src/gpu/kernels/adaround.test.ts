@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { adaroundBackward, adaroundInit, adaroundParams, adaroundRegPartials, adaroundSoft, channelLayout, hardCodes, type AdaroundWeight } from './adaround';
 import { reduceSum } from './reduce-sum';
 import { adaroundBackwardRef, adaroundRegRef, adaroundSoftRef, rectSigmoidRef } from '../../ref/adaround';
-import { stepBuffer, writeStep } from '../../recon/step';
+import { stepBuffer, writeStep } from './step';
 import { qrange } from '../../quant/types';
 import { expectClose, freshSeed, randArray, rng, testGpu } from '../../test/helpers';
 

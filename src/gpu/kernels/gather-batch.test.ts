@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { gatherBatch } from './gather-batch';
 import { batchIndex, gatherBatchRef } from '../../ref/gather-batch';
-import { stepBuffer, writeStep } from '../../recon/step';
+import { stepBuffer, writeStep } from './step';
 import { cachedValues, sampleCacheOf, type CachePrecision } from '../../recon/cache';
 import { expectClose, freshSeed, randArray, rng, testGpu } from '../../test/helpers';
 

@@ -2,7 +2,7 @@
 // from the cached block inputs/outputs on the GPU, driven by the Step uniform (iteration, seed).
 import { type Dispatch, type Gpu, type GpuTensor } from '../gpu';
 import { elementGrid } from '../elements';
-import type { SampleCache } from '../../recon/cache';
+import type { SampleCache } from './sample-cache';
 import { numel } from './layout';
 
 export interface BatchCaches {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { reduceSum, reduceSumAtStep } from './reduce-sum';
 import { sumRef } from '../../ref/recon-loss';
-import { stepBuffer, writeStep } from '../../recon/step';
+import { stepBuffer, writeStep } from './step';
 import { expectClose, freshSeed, randArray, rng, testGpu } from '../../test/helpers';
 
 const step0 = { iter: 0, seed: 0, beta: 0, lambda: 0, lrV: 0, lrS: 0, bc1: 1, bc2: 1 };

@@ -1,7 +1,7 @@
 // Typed wrapper over shaders/reduce-sum.wgsl: one workgroup sums a short buffer into one slot of
 // another (set or add), e.g. the recon-loss partials into a GPU-side loss history.
 import type { Dispatch, Gpu } from '../gpu';
-import { STEP_BYTES } from '../../recon/step';
+import { STEP_BYTES } from './step';
 
 export type ReduceMode = 'set' | 'add';
 
