@@ -1,6 +1,7 @@
 // Float64 references of the calibration kernels: per-row min/max (shaders/minmax.wgsl), per-row
-// histogram (shaders/histogram.wgsl, with its f32 bin arithmetic spelled out) and the candidate
-// Lp scores of shaders/mse-score.wgsl.
+// histogram (shaders/histogram.wgsl, with its f32 bin arithmetic spelled out), the power-of-two
+// histogram of the MSE observer (shaders/pow2-histogram*.wgsl) and its lattice and tail sums
+// (shaders/mse-lattice.wgsl, shaders/mse-tails.wgsl).
 import { roundHalfEven } from '../quant/types';
 
 /** Min and max of each row of x viewed as [rows, x.length/rows], NaNs skipped. */
@@ -60,26 +61,84 @@ export function lpError(v: number, s: number, z: number, qmin: number, qmax: num
   return Math.abs(v - (q - z) * s) ** p;
 }
 
-/** [rows, k] sums of lpError over each row for the (scale, zero point) pairs cand[row, k]. */
-export function mseScoreRef(
-  x: ArrayLike<number>,
-  rows: number,
-  cand: ArrayLike<number>,
-  k: number,
-  qmin: number,
-  qmax: number,
-  p: number,
-): Float64Array {
+/** Sorted weighted points of one row (ns absent: multiplicity 1). */
+export interface RefPoints {
+  xs: ArrayLike<number>;
+  ns?: ArrayLike<number>;
+}
+
+/**
+ * shaders/mse-lattice.wgsl: for each row and scale s = scales[row·steps + i], at each k ∈ [−L, L]
+ * the sum of n·|x − round(x/s)·s|^p over the points with −L·s ≤ x ≤ k·s.
+ */
+export function mseLatticeRef(rows: RefPoints[], scales: ArrayLike<number>, steps: number, levels: number, p: number): Float64Array {
+  const width = 2 * levels + 1;
+  const out = new Float64Array(rows.length * steps * width);
+  rows.forEach((r, row) => {
+    for (let i = 0; i < steps; i++) {
+      const s = scales[row * steps + i];
+      for (let k = -levels; k <= levels; k++) {
+        let acc = 0;
+        for (let j = 0; j < r.xs.length; j++) {
+          const x = r.xs[j];
+          if (x >= -levels * s && x <= k * s) acc += (r.ns?.[j] ?? 1) * Math.abs(x - roundHalfEven(x / s) * s) ** p;
+        }
+        out[(row * steps + i) * width + k + levels] = acc;
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * shaders/mse-tails.wgsl: at each query (t, side) of queries[row, q], F and F′ of
+ * F(t) = Σ_{x<t} n·(t − x)^p (side 0) or Σ_{x>t} n·(x − t)^p (side 1); out [rows, q, 2].
+ */
+export function mseTailsRef(rows: RefPoints[], queries: ArrayLike<number>, q: number, p: number): Float64Array {
+  const out = new Float64Array(rows.length * q * 2);
+  rows.forEach((r, row) => {
+    for (let k = 0; k < q; k++) {
+      const t = queries[2 * (row * q + k)];
+      const above = queries[2 * (row * q + k) + 1] > 0.5;
+      let f = 0;
+      let df = 0;
+      for (let j = 0; j < r.xs.length; j++) {
+        const d = above ? r.xs[j] - t : t - r.xs[j];
+        if (d > 0) {
+          f += (r.ns?.[j] ?? 1) * d ** p;
+          df += (r.ns?.[j] ?? 1) * p * d ** (p - 1);
+        }
+      }
+      out[2 * (row * q + k)] = f;
+      out[2 * (row * q + k) + 1] = above ? -df : df;
+    }
+  });
+  return out;
+}
+
+/**
+ * shaders/pow2-histogram*.wgsl after all the data: per row and sign, the exponent e with
+ * 2^(E+1) = 2^binsLog2·2^e for the side's largest magnitude v ∈ [2^E, 2^(E+1)), and the counts of
+ * min(⌊|x|·2^−e⌋, B − 1) over the nonzero finite values of that sign. exps [rows, 2] (unset sides
+ * −2^30), hist [rows, 2, B] (positive side first).
+ */
+export function pow2HistogramRef(x: ArrayLike<number>, rows: number, binsLog2: number): { exps: Int32Array; hist: Uint32Array } {
   const cols = x.length / rows;
-  const out = new Float64Array(rows * k);
+  const bins = 2 ** binsLog2;
+  const exps = new Int32Array(rows * 2).fill(-(2 ** 30));
+  const hist = new Uint32Array(rows * 2 * bins);
+  const { min, max } = minmaxRef(x, rows);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < k; c++) {
-      const s = cand[2 * (r * k + c)];
-      const z = cand[2 * (r * k + c) + 1];
-      let acc = 0;
-      for (let j = 0; j < cols; j++) acc += lpError(x[r * cols + j], s, z, qmin, qmax, p);
-      out[r * k + c] = acc;
+    [max[r], -min[r]].forEach((v, side) => {
+      if (v > 0 && Number.isFinite(v)) exps[2 * r + side] = Math.floor(Math.log2(v)) + 1 - binsLog2;
+    });
+    for (let j = 0; j < cols; j++) {
+      const v = x[r * cols + j];
+      if (!(v !== 0 && Number.isFinite(v))) continue;
+      const side = v < 0 ? 1 : 0;
+      const bin = Math.min(Math.floor(Math.abs(v) * 2 ** -exps[2 * r + side]), bins - 1);
+      hist[(2 * r + side) * bins + bin]++;
     }
   }
-  return out;
+  return { exps, hist };
 }

@@ -29,7 +29,7 @@ export function histogramState(gpu: Gpu, label: string, rows: number, bins: numb
   return buf;
 }
 
-/** Add the values of each row of x (viewed as [rows, numel/rows]), or their magnitudes when abs, to hist. */
+/** Add the values of each row of x (viewed as [rows, numel/rows]), or their magnitudes when abs, to hist; the uniform buffer made goes to `owned`. */
 export function histogram(
   gpu: Gpu,
   x: GpuTensor,
@@ -39,6 +39,7 @@ export function histogram(
   bins: number,
   abs: boolean,
   label = 'histogram',
+  owned: GPUBuffer[] = [],
 ): Dispatch {
   const n = numel(x.shape);
   if (rows < 1 || n % rows !== 0) throw new Error(`histogram: ${n} elements do not split into ${rows} rows`);
@@ -47,6 +48,7 @@ export function histogram(
   const splits = rowSplits(rows, cols, 16384, 1024);
   const span = Math.ceil(cols / splits);
   const u = gpu.uniform(label, [rows, cols, span, splits, bins]);
+  owned.push(u);
   return gpu.dispatch('histogram', [x.buffer, params, hist, u], grid(rows * splits), { ABS: abs ? 1 : 0 }, label);
 }
 

@@ -44,14 +44,15 @@ export function clearMinmax(gpu: Gpu, state: GPUBuffer, rows: number): void {
   gpu.write(state, init);
 }
 
-/** Merge the min/max of each row of x (viewed as [rows, numel/rows]) into state. */
-export function minmax(gpu: Gpu, x: GpuTensor, rows: number, state: GPUBuffer, label = 'minmax'): Dispatch {
+/** Merge the min/max of each row of x (viewed as [rows, numel/rows]) into state; the uniform buffer made goes to `owned`. */
+export function minmax(gpu: Gpu, x: GpuTensor, rows: number, state: GPUBuffer, label = 'minmax', owned: GPUBuffer[] = []): Dispatch {
   const n = numel(x.shape);
   if (rows < 1 || n % rows !== 0) throw new Error(`minmax: ${n} elements do not split into ${rows} rows`);
   const cols = n / rows;
   const splits = rowSplits(rows, cols, SPLIT_COLS, TARGET_GROUPS);
   const span = Math.ceil(cols / splits);
   const u = gpu.uniform(label, [rows, cols, span, splits]);
+  owned.push(u);
   return gpu.dispatch('minmax', [x.buffer, state, u], grid(rows * splits), {}, label);
 }
 

@@ -29,7 +29,11 @@ const refOpts = (range: QRange, o: ObserverOptions = {}) => ({
   quantizedBins: o.quantizedBins ?? defaultQuantizedBins(range),
 });
 
-/** Scale within rtol 1e-4 and zero point equal; for MSE a different pick must tie in float64 within 1e-5 (float32 sums). */
+/**
+ * Scale within rtol 1e-4 and zero point equal; for MSE a different pick must score within 1e-5 of the
+ * best in float64 (weights: the search rescores its shortlist exactly; activations: bins of 2^−16 of the
+ * largest magnitude, far finer than these few thousand values need; mse-search.test.ts states the bound).
+ */
 function expectRange(got: ObservedRange, want: RefRange, kind: ObserverKind, xs: Float32Array, range: QRange, what: string): void {
   expect(got.scale, what).toBeGreaterThan(0);
   expect(Number.isInteger(got.zeroPoint) && got.zeroPoint >= range.qmin && got.zeroPoint <= range.qmax, what).toBe(true);

@@ -39,17 +39,41 @@ export interface Candidates {
   zeroPoint: Int32Array;
 }
 
+/** The shape of the search for data in [min, max]: `steps` ranges, each with `perStep` zero points (2-D) or one (1-D). */
+export interface MseGrid {
+  twoD: boolean;
+  steps: number;
+  perStep: number;
+  count: number;
+}
+
+export function mseGrid(min: number, max: number, range: QRange, steps = MSE_STEPS): MseGrid {
+  const twoD = !(min >= 0) && !(max <= 0) && !range.signed; // as mseCandidateRange branches
+  const perStep = twoD ? range.qmax - range.qmin + 1 : 1;
+  return { twoD, steps, perStep, count: steps * perStep };
+}
+
 /**
- * QDrop's search space for data in [min, max]. One-sided data (min ≥ 0 or max ≤ 0) or a symmetric
- * grid: thres_i = max(|min|, max)·i/100, ranges [0, t], [−t, 0] or [−t, t]. Otherwise every
- * r_i = (max − min)·i/100 with every zero point zp of the grid: [−zp·Δ, r_i − zp·Δ], Δ = r_i/(qmax − qmin).
+ * The candidate range [lo, hi] of step i (1..steps) and zero point zp (2-D only) of QDrop's search for
+ * data in [min, max]. One-sided data (min ≥ 0 or max ≤ 0) or a symmetric grid: thres_i =
+ * max(|min|, max)·i/100, ranges [0, t], [−t, 0] or [−t, t]. Otherwise every r_i = (max − min)·i/100 with
+ * every zero point zp of the grid: [−zp·Δ, r_i − zp·Δ], Δ = r_i/(qmax − qmin). Search order: i, then zp.
  */
-export function mseCandidates(min: number, max: number, range: QRange, steps = MSE_STEPS): Candidates {
+export function mseCandidateRange(min: number, max: number, range: QRange, i: number, zp = range.qmin, steps = MSE_STEPS): [number, number] {
   const pos = min >= 0;
   const neg = !pos && max <= 0;
-  const twoD = !pos && !neg && !range.signed;
-  const levels = range.qmax - range.qmin;
-  const count = twoD ? steps * (levels + 1) : steps;
+  if (pos || neg || range.signed) {
+    const t = (Math.max(Math.abs(min), max) * i) / steps;
+    return [pos ? 0 : -t, neg ? 0 : t];
+  }
+  const r = ((max - min) * i) / steps;
+  const delta = r / (range.qmax - range.qmin);
+  return [-zp * delta, r - zp * delta];
+}
+
+/** Every candidate of the search (mseCandidateRange, in search order) with its scale and zero point. */
+export function mseCandidates(min: number, max: number, range: QRange, steps = MSE_STEPS): Candidates {
+  const { twoD, count, perStep } = mseGrid(min, max, range, steps);
   const c: Candidates = {
     count,
     twoD,
@@ -59,22 +83,15 @@ export function mseCandidates(min: number, max: number, range: QRange, steps = M
     zeroPoint: new Int32Array(count),
   };
   let k = 0;
-  const push = (lo: number, hi: number) => {
-    const p = qparams(lo, hi, range);
-    c.lo[k] = lo;
-    c.hi[k] = hi;
-    c.scale[k] = p.scale;
-    c.zeroPoint[k++] = p.zeroPoint;
-  };
   for (let i = 1; i <= steps; i++) {
-    if (!twoD) {
-      const t = (Math.max(Math.abs(min), max) * i) / steps;
-      push(pos ? 0 : -t, neg ? 0 : t);
-      continue;
+    for (let zp = range.qmin; zp < range.qmin + perStep; zp++, k++) {
+      const [lo, hi] = mseCandidateRange(min, max, range, i, zp, steps);
+      const p = qparams(lo, hi, range);
+      c.lo[k] = lo;
+      c.hi[k] = hi;
+      c.scale[k] = p.scale;
+      c.zeroPoint[k] = p.zeroPoint;
     }
-    const r = ((max - min) * i) / steps;
-    const delta = r / levels;
-    for (let zp = range.qmin; zp <= range.qmax; zp++) push(-zp * delta, r - zp * delta);
   }
   return c;
 }
