@@ -256,12 +256,16 @@ async function train(
       steps.push({ iter: k, seed, beta: betaAt(k, cfg), lambda: warm ? 0 : cfg.lambda, lrV: cfg.lrV, lrS: lrSAt(k, cfg), bc1: 1 - 0.9 ** (k + 1), bc2: 1 - 0.999 ** (k + 1) });
     }
     writeSteps(gpu, ring, steps);
-    const enc = gpu.device.createCommandEncoder({ label: `${program.block.name} iterations ${t}-${t + n - 1}` });
+    // One submission per iteration, not per window: in Chrome a long submission (a window of 50
+    // iterations is seconds on a CPU adapter) holds the GPU process, and the page's own thread
+    // stalls with it (the e2e test measured 550-790 ms timer gaps; per iteration, < 200 ms). The
+    // window's Step values are still written once; a command encoder is all an iteration creates.
     for (let k = 0; k < n; k++) {
+      const enc = gpu.device.createCommandEncoder({ label: `${program.block.name} iteration ${t + k}` });
       enc.copyBufferToBuffer(ring, k * STEP_BYTES, step, 0, STEP_BYTES);
       gpu.encode(iteration, enc);
+      gpu.device.queue.submit([enc.finish()]);
     }
-    gpu.device.queue.submit([enc.finish()]);
     t += n;
     const rec = await gpu.read(program.recHistory, every);
     const reg = await gpu.read(program.regHistory, every);
