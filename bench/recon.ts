@@ -135,7 +135,7 @@ async function main(): Promise<void> {
           const ckDir = CHECKPOINTS && method !== 'nearest' ? path.resolve(CHECKPOINTS, `W${w}A${a}-${method}-s${seed}-i${ITERS}-b${BATCH}-c${calib.count}${EARLY_STOP ? '-early' : ''}`) : null;
           const r = await ptq.quantizeAndEvaluate(m, config, {
             checkpoint: ckDir
-              ? { dir: ckDir, resume: true, identity: runIdentity(m.bytes, modelPath, config, cfg, calibDir, calib), onResume: (c) => say(`  resuming ${ckDir}: ${c.nextBlock} of ${c.blocks} blocks done`) }
+              ? { dir: ckDir, resume: true, identity: runIdentity(m.bytes, path.relative(root, modelPath), config, cfg, calibDir, calib), onResume: (c) => say(`  resuming ${ckDir}: ${c.nextBlock} of ${c.blocks} blocks done`) }
               : undefined,
             calib,
             evalSet: test,
