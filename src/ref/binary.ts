@@ -1,5 +1,6 @@
-// Float64 references of Add/Sub/Mul/Div with numpy-style multidirectional broadcasting, and the
-// broadcast shape rule itself (shared with shape inference and constant folding).
+// Float64 references of shaders/binary.wgsl (Add … Equal, Expand) with numpy-style multidirectional
+// broadcasting, the variadic Sum/Mean/Max/Min, and the broadcast shape rule itself (shared with
+// shape inference and constant folding).
 import type { BinaryOp } from '../gpu/kernels/binary';
 import { numel, stridesOf } from '../gpu/kernels/layout';
 
@@ -25,23 +26,30 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return outShape.map((_, k) => (k < lead || shape[k - lead] === 1 ? 0 : own[k - lead]));
 }
 
-function apply(op: BinaryOp, p: number, q: number): number {
+function apply(op: BinaryOp | 'Expand', p: number, q: number): number {
   switch (op) {
     case 'Add': return p + q;
     case 'Sub': return p - q;
     case 'Mul': return p * q;
-    default: return p / q;
+    case 'Div': return p / q;
+    case 'Pow': return p ** q;
+    case 'PRelu': return p >= 0 ? p : q * p;
+    case 'Max': return Math.max(p, q);
+    case 'Min': return Math.min(p, q);
+    case 'Equal': return p === q ? 1 : 0;
+    case 'Expand': return p;
   }
 }
 
 export function binaryRef(
-  op: BinaryOp,
+  op: BinaryOp | 'Expand',
   a: ArrayLike<number>,
   aShape: readonly number[],
   b: ArrayLike<number>,
   bShape: readonly number[],
+  outShape: readonly number[] = broadcastShape(aShape, bShape),
 ): { data: Float64Array; shape: number[] } {
-  const shape = broadcastShape(aShape, bShape);
+  const shape = [...outShape];
   const sa = broadcastStrides(aShape, shape);
   const sb = broadcastStrides(bShape, shape);
   const data = new Float64Array(numel(shape));
@@ -58,4 +66,19 @@ export function binaryRef(
     data[i] = apply(op, a[ia], b[ib]);
   }
   return { data, shape };
+}
+
+/** ONNX Expand: x broadcast with `shape` (the output is their numpy broadcast). */
+export function expandRef(x: ArrayLike<number>, xShape: readonly number[], shape: readonly number[]): { data: Float64Array; shape: number[] } {
+  const out = broadcastShape(xShape, shape);
+  return binaryRef('Expand', x, xShape, x, xShape, out);
+}
+
+/** Variadic Sum/Mean/Max/Min of 1..N broadcasting inputs (Mean: the sum over N). */
+export function variadicRef(op: 'Sum' | 'Mean' | 'Max' | 'Min', inputs: { data: ArrayLike<number>; shape: readonly number[] }[]): { data: Float64Array; shape: number[] } {
+  const pair = op === 'Sum' || op === 'Mean' ? 'Add' : op;
+  let acc: { data: Float64Array; shape: number[] } = { data: Float64Array.from(inputs[0].data), shape: [...inputs[0].shape] };
+  for (const t of inputs.slice(1)) acc = binaryRef(pair, acc.data, acc.shape, t.data, t.shape);
+  if (op === 'Mean') acc.data = acc.data.map((v) => v / inputs.length);
+  return acc;
 }

@@ -15,6 +15,8 @@ export interface Value {
 export interface OutInfo {
   shape: number[];
   dtype: number;
+  /** Values known from the node alone, even when its inputs are data (inference Dropout's mask). */
+  values?: () => Float64Array;
 }
 
 export class OpError extends Error {

@@ -1,5 +1,5 @@
-// Shape and data-movement ops. Reshape-like ops alias their input's buffer; Shape, Gather and
-// ConstantOfShape only ever run at plan time (constant folding of shape subgraphs).
+// Shape and data-movement ops. Reshape-like ops alias their input's buffer; Shape and
+// ConstantOfShape only ever run at plan time (constant folding of shape subgraphs). Gather: gather.ts.
 import { transpose } from '../../gpu/kernels/transpose';
 import { concat } from '../../gpu/kernels/concat';
 import { slice } from '../../gpu/kernels/slice';
@@ -112,10 +112,12 @@ export const tensorOps: Record<string, OpDef> = {
     infer: (c) => [{ shape: [...c.in(0).shape], dtype: c.int('to', DT.FLOAT) }],
     fold: (c, outs) => [castValues(c.in(0).values!(), outs[0].dtype)],
     gpu: (c, _l, outs) => {
-      if (c.in(0).dtype === DT.FLOAT && outs[0].dtype === DT.FLOAT) return 'alias';
+      // bool tensors are held as 0/1 float32 on the GPU: bool → float is the same buffer
+      if ((c.in(0).dtype === DT.FLOAT || c.in(0).dtype === DT.BOOL) && outs[0].dtype === DT.FLOAT) return 'alias';
       c.unsupported(`casting a computed ${c.in(0).dtype} tensor to type ${outs[0].dtype} is not supported on the GPU (only float32)`);
     },
   },
+  Size: { infer: () => [{ shape: [], dtype: DT.INT64 }], fold: (c) => [Float64Array.of(size(c.in(0).shape))] },
   Shape: {
     infer: (c) => {
       const r = c.in(0).shape.length;
@@ -127,30 +129,6 @@ export const tensorOps: Record<string, OpDef> = {
       const r = s.length;
       const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
       return [Float64Array.from(s.slice(clamp(c.int('start', 0)), clamp(c.int('end', r))))];
-    },
-  },
-  Gather: {
-    infer: (c) => {
-      const x = c.in(0).shape;
-      const a = normAxis(c, c.int('axis', 0), x.length);
-      return withShape(c, [...x.slice(0, a), ...c.in(1).shape, ...x.slice(a + 1)]);
-    },
-    fold: (c) => {
-      const x = c.in(0).shape;
-      const a = normAxis(c, c.int('axis', 0), x.length);
-      const data = c.in(0).values!();
-      const idx = c.in(1).values!();
-      const inner = size(x.slice(a + 1));
-      const outer = size(x.slice(0, a));
-      const out = new Float64Array(outer * idx.length * inner);
-      for (let o = 0; o < outer; o++) {
-        idx.forEach((raw, j) => {
-          const i = raw < 0 ? raw + x[a] : raw;
-          if (i < 0 || i >= x[a]) c.fail(`index ${raw} is out of range for axis ${a} of size ${x[a]}`);
-          for (let k = 0; k < inner; k++) out[(o * idx.length + j) * inner + k] = data[(o * x[a] + i) * inner + k];
-        });
-      }
-      return [out];
     },
   },
   ConstantOfShape: {

@@ -4,7 +4,8 @@ import { elementGrid } from '../elements';
 import type { UnaryOp } from './unary';
 import { numel } from './layout';
 
-const CODES: Record<UnaryOp, number> = { Relu: 0, LeakyRelu: 1, Clip: 2, Sigmoid: 3, HardSigmoid: 4, HardSwish: 5, Identity: 6 };
+/** The ops with a backward (the activations reconstruction trains through). */
+const CODES: Partial<Record<UnaryOp, number>> = { Relu: 0, LeakyRelu: 1, Clip: 2, Sigmoid: 3, HardSigmoid: 4, HardSwish: 5, Identity: 6 };
 
 /**
  * dx = dy · op'(x), x the forward INPUT; a/b as in unary() (LeakyRelu alpha, Clip min/max,
@@ -18,7 +19,9 @@ export function unaryGrad(gpu: Gpu, op: UnaryOp, x: GpuTensor, dy: GpuTensor, dx
     throw new Error(`${op}Grad: x [${x.shape.join(', ')}], dy [${dy.shape.join(', ')}] and dx [${dx.shape.join(', ')}] differ in size`);
   }
   const label = `${op}Grad`;
+  const code = CODES[op];
+  if (code === undefined) throw new Error(`${label}: no backward kernel for ${op}`);
   if (dx.buffer === dy.buffer || dx.buffer === x.buffer) throw new Error(`${label}: dx needs a buffer of its own`);
   const u = gpu.uniform(label, [n], [a, b]);
-  return gpu.dispatch('unary-grad', [x.buffer, dy.buffer, dx.buffer, u], elementGrid(gpu, n, 64), { OP: CODES[op] }, label);
+  return gpu.dispatch('unary-grad', [x.buffer, dy.buffer, dx.buffer, u], elementGrid(gpu, n, 64), { OP: code }, label);
 }
