@@ -1,13 +1,14 @@
-// Neural-network ops: Conv (+ fused Relu/Clip), Gemm, MatMul, pooling, Softmax, BatchNormalization.
+// Neural-network ops: Conv (+ fused Relu/Clip), Gemm, MatMul, pooling, Softmax, Dropout (inference).
+// Normalization ops (BatchNormalization among them) are in norm.ts.
 import { conv2d, type ConvActivation, type ConvParams } from '../../gpu/kernels/conv2d';
 import { gemm } from '../../gpu/kernels/gemm';
 import { matmul } from '../../gpu/kernels/matmul';
 import { pool, globalPool } from '../../gpu/kernels/pool';
 import { softmax } from '../../gpu/kernels/softmax';
-import { binary } from '../../gpu/kernels/binary';
 import { poolOutputShape, resolveAutoPad } from '../../ref/pool';
 import { broadcastShape } from '../../ref/binary';
 import type { GpuTensor } from '../../gpu/gpu';
+import { DT } from '../../onnx/dtype';
 import { normAxis, size, type OpCtx, type OpDef } from './op';
 
 /** Window geometry shared by Conv and pooling: kernel, strides, dilations and resolved pads. */
@@ -183,36 +184,19 @@ export const nnOps: Record<string, OpDef> = {
       l.emit(softmax(l.gpu, l.input(0), l.output(0), outer, len, inner));
     },
   },
-  BatchNormalization: {
-    infer: (c) => {
-      if (c.node.outputs.slice(1).some(Boolean) || c.int('training_mode', 0)) c.unsupported('training mode (running statistics outputs) is not supported');
-      return [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }];
-    },
-    gpu: (c, l) => {
-      c.requireFloat(0);
-      // Inference BN is y = x·a + b per channel with a = scale/√(var+ε), b = B − mean·a.
-      const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => c.constInput(i, 'BatchNormalization parameter')!);
-      const eps = c.float('epsilon', 1e-5);
-      const C = scale.length;
-      const a = new Float32Array(C);
-      const b = new Float32Array(C);
-      for (let k = 0; k < C; k++) {
-        a[k] = scale[k] / Math.sqrt(variance[k] + eps);
-        b[k] = bias[k] - mean[k] * a[k];
-      }
-      const x = l.input(0);
-      const chan = [C, ...x.shape.slice(2).map(() => 1)];
-      const tmp = l.temp('bn.scaled', x.shape);
-      l.emit(binary(l.gpu, 'Mul', x, l.constant(`${c.node.name}.a`, chan, a), tmp));
-      l.emit(binary(l.gpu, 'Add', tmp, l.constant(`${c.node.name}.b`, chan, b), l.output(0)));
-    },
-  },
   Dropout: {
+    // Inference: output = input, mask all true (bool from Dropout-10, the input's type before),
+    // known at plan time whatever the input.
     infer: (c) => {
-      if (c.node.outputs.slice(1).some(Boolean)) c.unsupported('the mask output is not supported');
-      return [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }];
+      // training_mode drops at random, except with ratio 0 (the default ratio is 0.5)
+      const training = c.opset >= 12 && !!c.constInput(2, 'Dropout training_mode')?.[0];
+      if (training && (c.constInput(1, 'Dropout ratio')?.[0] ?? 0.5) !== 0) c.unsupported('training_mode=true (random dropout) is not supported; the engine runs inference');
+      const x = c.in(0);
+      const n = size(x.shape);
+      const mask = { shape: [...x.shape], dtype: c.opset >= 10 ? DT.BOOL : x.dtype, values: () => new Float64Array(n).fill(1) };
+      return c.node.outputs[1] ? [{ shape: [...x.shape], dtype: x.dtype }, mask] : [{ shape: [...x.shape], dtype: x.dtype }];
     },
-    fold: (c) => [c.in(0).values!()],
+    fold: (c, outs) => [c.in(0).values!(), ...outs.slice(1).map((o) => o.values!())],
     gpu: () => 'alias',
   },
 };
