@@ -1,7 +1,8 @@
 // Neural-network ops: Conv (+ fused Relu/Clip), Gemm, MatMul, pooling, Softmax, Dropout (inference).
 // Normalization ops (BatchNormalization among them) are in norm.ts.
 import { conv2d, type ConvActivation, type ConvParams } from '../../gpu/kernels/conv2d';
-import { gemm } from '../../gpu/kernels/gemm';
+import { gemm, type GemmParams } from '../../gpu/kernels/gemm';
+import { concat } from '../../gpu/kernels/concat';
 import { matmul } from '../../gpu/kernels/matmul';
 import { pool, globalPool } from '../../gpu/kernels/pool';
 import { softmax } from '../../gpu/kernels/softmax';
@@ -9,7 +10,7 @@ import { poolOutputShape, resolveAutoPad } from '../../ref/pool';
 import { broadcastShape } from '../../ref/binary';
 import type { GpuTensor } from '../../gpu/gpu';
 import { DT } from '../../onnx/dtype';
-import { normAxis, size, type OpCtx, type OpDef } from './op';
+import { normAxis, size, type LowerCtx, type OpCtx, type OpDef } from './op';
 
 /** Window geometry shared by Conv and pooling: kernel, strides, dilations and resolved pads. */
 function windowOf(c: OpCtx, kernel: number[]) {
@@ -119,6 +120,38 @@ function matmulShapes(c: OpCtx) {
   return { a2, b2, y2: [...batch, M, N], out };
 }
 
+/**
+ * A Gemm whose constant B is larger than one storage binding (AlexNet's and VGG's first classifier
+ * layers: 150-400 MB against lavapipe's 128 MiB): B is uploaded in column blocks of N, each block
+ * multiplied into its own [M, n] tensor with its part of C, and the blocks concatenated along N.
+ */
+function splitGemm(c: OpCtx, l: LowerCtx, p: GemmParams): void {
+  const bv = c.constInput(1, 'Gemm B larger than one GPU storage binding');
+  if (!bv) c.fail('input B is missing');
+  const [r, k] = c.in(1).shape;
+  const [K, N] = p.transB ? [k, r] : [r, k];
+  const cols = Math.max(1, Math.floor(l.gpu.limits.maxStorageBufferBindingSize / (4 * K)));
+  const y = l.output(0);
+  const M = y.shape[0];
+  const cv = c.inputs[2] ? c.constInput(2, 'Gemm C of a split Gemm') : undefined;
+  const cShape = c.inputs[2]?.shape ?? [];
+  if (cv && !(cShape.length <= 1 || cShape[0] === 1)) c.unsupported(`C [${cShape}] varies along M; a Gemm this large supports a C broadcast along M only`);
+  const parts: GpuTensor[] = [];
+  const key = c.node.name || c.node.outputs[0];
+  for (let n0 = 0; n0 < N; n0 += cols) {
+    const n = Math.min(cols, N - n0);
+    const blk = new Float32Array(K * n);
+    // the block as op(B)'s columns n0 … n0+n−1, stored [n, K] (transB) or [K, n]
+    for (let j = 0; j < n; j++) for (let i = 0; i < K; i++) blk[p.transB ? j * K + i : i * n + j] = p.transB ? bv[(n0 + j) * K + i] : bv[i * N + n0 + j];
+    const bt = l.constant(`${key}.B[${n0}:${n0 + n}]`, p.transB ? [n, K] : [K, n], blk);
+    const ct = cv ? l.constant(`${key}.C[${n0}:${n0 + n}]`, [n], cv.length === 1 ? new Float32Array(n).fill(cv[0]) : Float32Array.from(cv.subarray(n0, n0 + n))) : null;
+    const part = l.temp(`${key}.y[${n0}:${n0 + n}]`, [M, n]);
+    l.emit(gemm(l.gpu, l.input(0), bt, ct, part, p));
+    parts.push(part);
+  }
+  l.emit(...concat(l.gpu, parts, y, 1));
+}
+
 export const nnOps: Record<string, OpDef> = {
   Conv: {
     infer: (c) => {
@@ -151,14 +184,10 @@ export const nnOps: Record<string, OpDef> = {
     },
     gpu: (c, l) => {
       c.requireFloat(0);
-      l.emit(
-        gemm(l.gpu, l.input(0), l.input(1), c.inputs[2] ? l.input(2) : null, l.output(0), {
-          transA: c.int('transA', 0) === 1,
-          transB: c.int('transB', 0) === 1,
-          alpha: c.float('alpha', 1),
-          beta: c.float('beta', 1),
-        }),
-      );
+      const p = { transA: c.int('transA', 0) === 1, transB: c.int('transB', 0) === 1, alpha: c.float('alpha', 1), beta: c.float('beta', 1) };
+      const b = c.in(1);
+      if (4 * size(b.shape) > l.gpu.limits.maxStorageBufferBindingSize) return splitGemm(c, l, p);
+      l.emit(gemm(l.gpu, l.input(0), l.input(1), c.inputs[2] ? l.input(2) : null, l.output(0), p));
     },
   },
   MatMul: {
