@@ -8,7 +8,8 @@
 // bench/recon.ts the reconstruction table (AdaRound/BRECQ/QDrop, throughput); --no-recon skips it.
 // Before it, bench/train-step.ts (training-step table per Vulkan driver beside PyTorch) and
 // bench/calib-time.ts (MSE calibration seconds; --full: a whole W2A4 QDrop run); --no-train-step
-// skips both, --no-calib-time the second.
+// skips both, --no-calib-time the second. bench/hostile.ts runs the hostile corpus through the CLI
+// (counts in results.json under `hostile`); --no-hostile skips it.
 /* global setTimeout, clearTimeout, window -- window: the page.evaluate callbacks run in the page */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -254,6 +255,7 @@ try {
     if (prev.accuracy && process.argv.includes('--no-accuracy')) results.accuracy = prev.accuracy;
     if (prev.reconstruction) results.reconstruction = prev.reconstruction;
     if (prev.trainStep) results.trainStep = prev.trainStep;
+    if (prev.hostile) results.hostile = prev.hostile;
   } catch {
     // no earlier file
   }
@@ -271,6 +273,14 @@ if (!process.argv.includes('--no-accuracy')) {
   const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
   const acc = spawnSync(tsx, ['bench/accuracy.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' });
   if (acc.status !== 0) exitCode = 1;
+}
+if (!process.argv.includes('--no-hostile')) {
+  // A minute or two: the hostile corpus (bench/hostile.ts: ~130 malformed models, image folders and
+  // paths through the CLI); its counts go to results.json under `hostile` (--quick: the fast subset, not written).
+  say('hostile corpus (bench/hostile.ts) …');
+  const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+  const h = spawnSync(tsx, ['bench/hostile.ts', ...(quick ? ['--fast'] : [])], { cwd: repoRoot, stdio: 'inherit' });
+  if (h.status !== 0) exitCode = 1;
 }
 if (!process.argv.includes('--no-train-step')) {
   // Minutes: one W2A4 QDrop iteration of three blocks per Vulkan driver present, the PyTorch peer

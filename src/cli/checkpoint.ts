@@ -7,9 +7,10 @@
 // numbers are counter-based (a pure function of seed, block and iteration), so a resumed run
 // computes what an uninterrupted one would.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StudioError } from '../engine/errors';
+import { readRegularFile, readRegularText } from '../data/read-file-node';
 import type { QuantConfig, QuantState } from '../quant/types';
 import type { ImageSet } from '../data/image-set-node';
 import { parseState, serializeState } from '../recon/checkpoint';
@@ -35,6 +36,8 @@ export interface BlockRecord {
   block: string;
   iters: number;
   seconds: number;
+  /** Seconds the block's caches and program took before training (absent in older checkpoints). */
+  cacheSeconds?: number;
   firstLoss: number;
   lastLoss: number;
 }
@@ -59,13 +62,13 @@ export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update
 export function calibrationHash(root: string, names: string[], kind: 'folder' | 'mnist'): string {
   const h = createHash('sha256');
   if (kind === 'mnist') {
-    h.update(readFileSync(root));
+    h.update(readRegularFile(root, 'mnist'));
     h.update(`first ${names.length}`);
   } else {
     for (const n of names) {
       h.update(n);
       h.update('\0');
-      h.update(readFileSync(join(root, n)));
+      h.update(readRegularFile(join(root, n), 'image', n));
     }
   }
   return h.digest('hex');
@@ -116,7 +119,7 @@ export function loadCheckpoint(dir: string, now: RunIdentity): Checkpoint | null
   if (!existsSync(path)) return null;
   let c: Checkpoint;
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as Checkpoint & { state: unknown };
+    const raw = JSON.parse(readRegularText(path, 'checkpoint')) as Checkpoint & { state: unknown };
     c = { ...raw, state: parseState(JSON.stringify(raw.state)) };
   } catch (e) {
     throw new StudioError('bad-input', `${path} is not a readable checkpoint (${(e as Error).message}); delete it, or run without --resume to start over`, path);

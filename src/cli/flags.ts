@@ -1,6 +1,7 @@
 // Flag helpers shared by the CLI's commands: UsageError (exit code 2), strict parseArgs with
 // short messages, and checks for whole numbers, choices and paths that must exist.
 import { existsSync, statSync } from 'node:fs';
+import { specialKind } from '../data/read-file-node';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A mistake in how the CLI was called: printed with a pointer to --help, exit code 2. */
@@ -43,7 +44,16 @@ export function oneOf<T extends string>(flag: string, v: string | boolean | unde
 
 export function mustExist(flag: string, path: string | boolean | undefined, kind: 'file' | 'file or folder'): string {
   if (typeof path !== 'string' || !path) throw new UsageError(`--${flag} is required`);
-  if (!existsSync(path)) throw new UsageError(`--${flag}: ${path} does not exist`);
-  if (kind === 'file' && statSync(path).isDirectory()) throw new UsageError(`--${flag}: ${path} is a folder, not a file`);
+  if (!existsSync(path)) throw new UsageError(`--${flag}: ${path} does not exist (or is a broken or looping link); give the path of an existing ${kind}`);
+  if (kind === 'file' && statSync(path).isDirectory()) throw new UsageError(`--${flag}: ${path} is a folder, not a file; give the path of the file itself`);
+  const special = specialKind(statSync(path));
+  if (special && special !== 'a folder') throw new UsageError(`--${flag}: ${path} is ${special}, not a regular file; give the path of the ${kind} itself`);
+  return path;
+}
+
+/** An output path: refused when it exists as anything but a regular file (writing to a FIFO would wait forever). */
+export function mustBeWritable(flag: string, path: string): string {
+  const special = existsSync(path) ? specialKind(statSync(path)) : '';
+  if (special) throw new UsageError(`--${flag}: ${path} is ${special}, not a regular file; choose a file name to write to`);
   return path;
 }

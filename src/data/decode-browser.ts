@@ -2,9 +2,11 @@
 // RGBA, with the same file checks and StudioErrors as the Node decoder.
 import type { RawImage } from './image';
 import { checkImageBytes, corrupt, emptyImage, notAnImage, sniffImage } from './image-format';
+import { checkFileSize } from './file-limits';
 
 export async function decodeImageBrowser(blob: Blob, name: string): Promise<RawImage> {
   if (blob.size === 0) throw emptyImage(name);
+  checkFileSize(blob.size, 'image', name);
   const bytes = new Uint8Array(await blob.arrayBuffer());
   // PNG and JPEG get the exact checks (truncation); other formats the browser can decode
   // (WebP, BMP, GIF) are accepted when createImageBitmap succeeds.

@@ -1,9 +1,9 @@
 // PNG and JPEG decoding in Node (pngjs, jpeg-js) to 8-bit RGBA; gray, palette and 16-bit PNGs
 // are expanded to RGBA. Failures are StudioErrors that name the file and what to do.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from './read-file-node';
+import { StudioError } from '../engine/errors';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { StudioError } from '../engine/errors';
 import type { RawImage } from './image';
 import { checkImageBytes, corrupt } from './image-format';
 
@@ -15,6 +15,10 @@ export function decodeImageNode(bytes: Uint8Array, name: string): RawImage {
 }
 
 function decodePng(bytes: Uint8Array, name: string): RawImage {
+  // The header's size is checked before decoding: a small file can claim billions of pixels.
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [w, h] = bytes.length >= 24 ? [dv.getUint32(16), dv.getUint32(20)] : [0, 0];
+  if (w * h > MAX_MEGAPIXELS * 1e6) throw new StudioError('bad-image', `${name} claims ${w}×${h} pixels, more than the studio's limit of ${MAX_MEGAPIXELS} megapixels per image; downscale it or remove it from the folder`, name);
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -40,12 +44,5 @@ function decodeJpeg(bytes: Uint8Array, name: string): RawImage {
 
 /** Read and decode an image file; the error names it by `name` (default: the path). */
 export function decodeImageFile(path: string, name = path): RawImage {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new StudioError('bad-image', `${name} cannot be read (${code ?? (e as Error).message}); check that it exists and is readable`, name);
-  }
-  return decodeImageNode(bytes, name);
+  return decodeImageNode(readRegularFile(path, 'image', name), name);
 }

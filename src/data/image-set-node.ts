@@ -1,6 +1,7 @@
 // Image sets on disk for the CLI: a folder of PNG/JPEG files (recursive, sorted) or an MNIST IDX
 // file pair, read lazily in preprocessed NCHW batches so memory stays bounded.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readRegularFile, readRegularText } from './read-file-node';
 import { basename, dirname, join } from 'node:path';
 import { StudioError } from '../engine/errors';
 import { decodeImageFile } from './decode-node';
@@ -65,12 +66,12 @@ export function* loadImageSet(dir: string, preset: Preset, opts: ImageSetOptions
 }
 
 function readLabelsFile(path: string): LabelsFile {
-  return { name: basename(path), text: readFileSync(path, 'utf8') };
+  return { name: basename(path), text: readRegularText(path, 'labels') };
 }
 
 function openFolder(dir: string, preset: Preset, opts: ImageSetOptions): ImageSet {
   const all = listImages(dir);
-  if (!all.length) throw new StudioError('bad-input', `${dir} holds no .png, .jpg or .jpeg images`, dir);
+  if (!all.length) throw new StudioError('bad-input', `${dir} holds no .png, .jpg or .jpeg images (hidden files and other types are skipped); give a folder of PNG/JPEG images or an MNIST idx file`, dir);
   // The folder's own name is part of each path so a labels.json split ("test") can be matched.
   const tagged = all.map((p) => `${basename(dir)}/${p}`);
   let resolved = resolveLabels(tagged, {
@@ -100,8 +101,8 @@ function openMnist(path: string, preset: Preset, opts: ImageSetOptions): ImageSe
     .filter((p) => p !== path)
     .find((p) => existsSync(p));
   const { images, labels } = readMnist(
-    { bytes: readFileSync(path), name },
-    labelPath ? { bytes: readFileSync(labelPath), name: basename(labelPath) } : undefined,
+    { bytes: readRegularFile(path, 'mnist'), name },
+    labelPath ? { bytes: readRegularFile(labelPath, 'mnist'), name: basename(labelPath) } : undefined,
   );
   const n = Math.min(images.count, opts.limit ?? Infinity);
   const names = Array.from({ length: n }, (_, i) => `${name}#${i}`);

@@ -84,7 +84,7 @@ function classIndex(n: string | number | undefined, lowerClasses: string[]): num
 }
 
 function badLabels(file: LabelsFile, what: string): StudioError {
-  return new StudioError('bad-input', `${file.name}: ${what}`, file.name);
+  return new StudioError('bad-input', `${file.name}: ${what}. Fix the labels file, or leave it out (labels then come from the file or folder names).`, file.name);
 }
 
 function fromLabelsFile(paths: string[], file: LabelsFile, classes?: string[]): ResolvedLabels {

@@ -48,7 +48,7 @@ export function tensorValues(t: Tensor): Float64Array {
   const out = new Float64Array(n);
   const dv = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
   const need = dtypeBytes(t.dataType) * n;
-  if (dtypeBytes(t.dataType) && t.raw.byteLength < need) {
+  if (dtypeBytes(t.dataType) && t.raw.byteLength !== need) {
     throw new Error(`tensor "${t.name}" has ${t.raw.byteLength} bytes of data, ${need} expected for ${dtypeName(t.dataType)}[${t.dims.join(',')}]`);
   }
   for (let i = 0; i < n; i++) {
@@ -81,6 +81,8 @@ export function tensorValues(t: Tensor): Float64Array {
 export function tensorFloat32(t: Tensor): Float32Array {
   const n = t.dims.reduce((a, b) => a * b, 1);
   if (t.dataType === DT.FLOAT) {
+    // A view of fewer or more bytes than the shape says would read past the tensor (the file's next bytes).
+    if (t.raw.byteLength !== n * 4) throw new Error(`tensor "${t.name}" has ${t.raw.byteLength} bytes of data, ${n * 4} expected for float32[${t.dims.join(',')}]`);
     if (t.raw.byteOffset % 4 === 0) return new Float32Array(t.raw.buffer, t.raw.byteOffset, n);
     return new Float32Array(t.raw.slice(0, n * 4).buffer);
   }

@@ -3,7 +3,8 @@
 import { onnx } from './proto/onnx';
 import { StudioError } from '../engine/errors';
 import type { Attr, Graph, Model, Node, Tensor, ValueInfo } from '../graph/ir';
-import { DT, dtypeBytes, makeTensor } from './dtype';
+import { DT, dtypeBytes, dtypeName, makeTensor } from './dtype';
+import { MAX_ELEMENTS, validateModel } from './validate';
 
 type Int64 = number | { toNumber(): number } | null | undefined;
 export const num = (v: Int64): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
@@ -18,6 +19,8 @@ export function readModel(input: Uint8Array, fileName = 'model.onnx'): Model {
   // A plain Uint8Array view (not a Node Buffer) so every tensor is a Uint8Array view too.
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (bytes.byteLength === 0) throw new StudioError('not-onnx', `"${fileName}" is empty. Choose an .onnx model file.`, fileName);
+  const kind = sniffOther(bytes);
+  if (kind) throw new StudioError('not-onnx', `"${fileName}" is ${kind}, not an ONNX model. Choose a .onnx file exported by PyTorch (torch.onnx.export), tf2onnx or similar.`, fileName);
   let proto: onnx.ModelProto;
   try {
     proto = onnx.ModelProto.decode(bytes);
@@ -28,7 +31,10 @@ export function readModel(input: Uint8Array, fileName = 'model.onnx'): Model {
     }
     throw new StudioError('not-onnx', `"${fileName}" is not an ONNX model (it does not decode as an ONNX protobuf: ${msg}). Choose a .onnx file exported by PyTorch (torch.onnx.export), tf2onnx or similar.`, fileName);
   }
-  if (!proto.graph || num(proto.irVersion) <= 0 || !proto.graph.node?.length) {
+  if (proto.graph && num(proto.irVersion) > 0 && !proto.graph.node?.length) {
+    throw new StudioError('bad-input', `"${fileName}" holds a graph without nodes: there is nothing to run. Export the model again, with its layers.`, fileName);
+  }
+  if (!proto.graph || num(proto.irVersion) <= 0) {
     const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new StudioError('not-onnx', `"${fileName}" is not an ONNX model (no graph or IR version found; file starts with ${head}). Choose a .onnx file exported by PyTorch (torch.onnx.export), tf2onnx or similar.`, fileName);
   }
@@ -37,7 +43,7 @@ export function readModel(input: Uint8Array, fileName = 'model.onnx'): Model {
     const where = external[0].externalData?.find((e) => e.key === 'location')?.value ?? '?';
     throw new StudioError('external-data', `"${fileName}" keeps ${external.length} tensor(s) in an external data file ("${where}"; e.g. ${external.slice(0, 3).map((t) => `"${t.name}"`).join(', ')}). The studio needs one self-contained file: re-save it with onnx.save_model(model, "model.onnx", save_as_external_data=False) (possible for models under 2 GB).`, fileName);
   }
-  return {
+  const model: Model = {
     irVersion: num(proto.irVersion),
     opsets: proto.opsetImport.map((o) => ({ domain: o.domain ?? '', version: num(o.version) })),
     producerName: proto.producerName ?? '',
@@ -49,6 +55,20 @@ export function readModel(input: Uint8Array, fileName = 'model.onnx'): Model {
     graph: readGraph(proto.graph, fileName),
     passthrough: { trainingInfo: proto.trainingInfo, functions: proto.functions, configuration: proto.configuration },
   };
+  validateModel(model, fileName);
+  return model;
+}
+
+/** What a file that is not a protobuf is, from its first bytes ('' when it might be one). */
+function sniffOther(b: Uint8Array): string {
+  const head = (s: string) => [...s].every((c, i) => b[i] === c.charCodeAt(0));
+  if (head('\x89PNG')) return 'a PNG image';
+  if (b[0] === 0xff && b[1] === 0xd8) return 'a JPEG image';
+  if (head('PK\x03\x04')) return 'a .zip archive (unpack it and choose the .onnx inside)';
+  if (head('\x1f\x8b')) return 'gzip-compressed (decompress it first)';
+  const start = b.subarray(0, 64);
+  if (start.length >= 4 && start.every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127))) return `a text file (it starts with "${new TextDecoder().decode(start.subarray(0, 24)).replace(/\s+/g, ' ')}")`;
+  return '';
 }
 
 function* constantTensors(g: onnx.IGraphProto): Generator<onnx.ITensorProto> {
@@ -57,7 +77,10 @@ function* constantTensors(g: onnx.IGraphProto): Generator<onnx.ITensorProto> {
 
 function readGraph(g: onnx.IGraphProto, fileName: string): Graph {
   const initializers = new Map<string, Tensor>();
-  for (const t of g.initializer ?? []) initializers.set(t.name ?? '', readTensor(t, fileName));
+  for (const t of g.initializer ?? []) {
+    if (initializers.has(t.name ?? '')) throw new StudioError('bad-input', `"${fileName}" holds two initializers named "${t.name ?? ''}"; one would silently replace the other. The file is damaged or hand-edited; export the model again.`, fileName);
+    initializers.set(t.name ?? '', readTensor(t, fileName));
+  }
   return {
     name: g.name ?? '',
     nodes: (g.node ?? []).map((n) => readNode(n, fileName)),
@@ -79,9 +102,17 @@ export function readTensor(t: onnx.ITensorProto, fileName = ''): Tensor {
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw new StudioError('bad-input', `${where} has the shape [${dims.join(',')}]: dimensions must be whole numbers ≥ 0. The file is damaged; export the model again.`, fileName);
   }
-  if (dataType === DT.STRING) return { name, dataType, dims, raw: new Uint8Array(0), strings: t.stringData ?? [], docString };
   const n = dims.reduce((a, b) => a * b, 1);
+  if (n > MAX_ELEMENTS) {
+    throw new StudioError('bad-input', `${where} has the shape [${dims.join(',')}] of ${n} elements, more than the studio's limit of ${MAX_ELEMENTS} (2^28) per tensor. The model is too large for the studio (or the file is damaged); use a smaller model.`, fileName);
+  }
+  if (dataType === DT.STRING) {
+    if ((t.stringData ?? []).length !== n) throw new StudioError('bad-input', `${where} has ${(t.stringData ?? []).length} strings but its shape [${dims.join(',')}] needs ${n}. The file is damaged; export the model again.`, fileName);
+    return { name, dataType, dims, raw: new Uint8Array(0), strings: t.stringData ?? [], docString };
+  }
   if (t.rawData && t.rawData.byteLength > 0) {
+    const typed = TYPED_FIELDS.filter((f) => (t[f]?.length ?? 0) > 0);
+    if (typed.length) throw new StudioError('bad-input', `${where} holds its values twice, in raw_data and in ${typed.join(' and ')}; which one is meant is ambiguous. The file is damaged or was written by a faulty exporter; export the model again.`, fileName);
     // Read exactly the bytes the shape says: a shorter or longer raw_data would otherwise be read
     // past its end (the file's next bytes as weights) or silently cut.
     const size = dtypeBytes(dataType);
@@ -91,6 +122,11 @@ export function readTensor(t: onnx.ITensorProto, fileName = ''): Tensor {
     }
     return { name, dataType, dims, raw: t.rawData, docString };
   }
+  const fields = TYPED_FIELDS.filter((f) => (t[f]?.length ?? 0) > 0);
+  const want = fieldFor(dataType);
+  if (fields.length > 1 || (fields.length === 1 && fields[0] !== want)) {
+    throw new StudioError('bad-input', `${where} is ${dtypeName(dataType)} but keeps its values in ${fields.join(' and ')}${want ? ` (ONNX stores ${dtypeName(dataType)} in ${want})` : ''}. The file is damaged or was written by a faulty exporter; export the model again.`, fileName);
+  }
   let values: ArrayLike<number> = [];
   if (t.floatData?.length) values = t.floatData;
   else if (t.doubleData?.length) values = t.doubleData;
@@ -98,6 +134,10 @@ export function readTensor(t: onnx.ITensorProto, fileName = ''): Tensor {
   else if (t.uint64Data?.length) values = t.uint64Data.map(num);
   else if (t.int32Data?.length) {
     values = t.int32Data;
+    const packed = SUB_BYTE.has(dataType) ? Math.ceil((n * (dataType >= 25 ? 2 : 4)) / 8) : n;
+    if ((SUB_BYTE.has(dataType) || dataType === DT.FLOAT16 || dataType === DT.BFLOAT16) && t.int32Data.length !== packed) {
+      throw new StudioError('bad-input', `${where} has ${t.int32Data.length} entries in int32_data but its shape [${dims.join(',')}] needs ${packed}. The file is damaged; export the model again.`, fileName);
+    }
     if (SUB_BYTE.has(dataType)) {
       // 4- and 2-bit types travel packed, one byte per int32_data entry.
       return { name, dataType, dims, raw: Uint8Array.from(t.int32Data), docString };
@@ -110,16 +150,31 @@ export function readTensor(t: onnx.ITensorProto, fileName = ''): Tensor {
       return { name, dataType, dims, raw, docString };
     }
   }
-  if (values.length !== n && n !== 0) {
-    throw new StudioError('bad-input', `tensor "${name}"${fileName ? ` in "${fileName}"` : ''} has ${values.length} values but its shape [${dims.join(',')}] needs ${n}. The file is damaged; export the model again.`, fileName);
+  if (values.length !== n) {
+    throw new StudioError('bad-input', `${where} has ${values.length} values but its shape [${dims.join(',')}] needs ${n}. The file is damaged; export the model again.`, fileName);
   }
   if (!dtypeBytes(dataType) && dataType !== DT.INT4 && dataType !== DT.UINT4) return { name, dataType, dims, raw: new Uint8Array(0), docString };
   return { ...makeTensor(name, dataType, dims, values), docString };
 }
 
+const TYPED_FIELDS = ['floatData', 'doubleData', 'int32Data', 'int64Data', 'uint64Data'] as const;
+
+/** The typed field ONNX keeps values of this element type in (onnx.proto, TensorProto). */
+function fieldFor(dt: number): (typeof TYPED_FIELDS)[number] | undefined {
+  if (dt === DT.FLOAT || dt === 14) return 'floatData';
+  if (dt === DT.DOUBLE || dt === 15) return 'doubleData';
+  if (dt === DT.INT64) return 'int64Data';
+  if (dt === DT.UINT32 || dt === DT.UINT64) return 'uint64Data';
+  if (dt === DT.STRING || dt === 0) return undefined;
+  return 'int32Data';
+}
+
 function readNode(n: onnx.INodeProto, fileName: string): Node {
   const attrs: Record<string, Attr> = {};
-  for (const a of n.attribute ?? []) attrs[a.name ?? ''] = readAttr(a, fileName);
+  for (const a of n.attribute ?? []) {
+    if (!a.name || Object.hasOwn(attrs, a.name)) throw new StudioError('bad-input', `"${fileName}": node "${n.name ?? ''}" (${n.opType || 'no op type'}) has ${a.name ? `two attributes named "${a.name}"` : 'an attribute without a name'}. The file is damaged or hand-edited; export the model again.`, fileName);
+    attrs[a.name] = readAttr(a, fileName);
+  }
   return {
     name: n.name ?? '',
     opType: n.opType ?? '',

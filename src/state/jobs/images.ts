@@ -2,6 +2,7 @@
 // make thumbnails' object URLs and resolve ground-truth labels.
 import { resolveLabels, basename } from '../../data/labels';
 import { StudioError } from '../../engine/errors';
+import { checkFileSize } from '../../data/file-limits';
 import type { AppContext } from '../store';
 import { newImageId, type ImageItem } from '../images-slice';
 import { cancelJob } from './job-control';
@@ -65,7 +66,14 @@ export async function addFiles(ctx: AppContext, picked: PickedFile[]): Promise<v
     return;
   }
   if (model) await loadModel(ctx, model.file, basename(model.path));
-  if (labels) st.setLabelsFile({ name: basename(labels.path), text: await labels.file.text() });
+  if (labels) {
+    try {
+      checkFileSize(labels.file.size, 'labels', basename(labels.path));
+      st.setLabelsFile({ name: basename(labels.path), text: await labels.file.text() });
+    } catch (e) {
+      st.pushError(`Could not read ${basename(labels.path)}`, e);
+    }
+  }
   if (images.length) {
     if (ctx.store.getState().run.status === 'running') await cancelRun(ctx, true);
     await cancelJob(ctx, 'eval', true);
