@@ -46,7 +46,7 @@ describe('quantize flags', () => {
     expect(() => parseCommand([...base, '--eval-count', '10'])).toThrow(/give --eval PATH too/);
     expect(() => parseCommand(['quantize', '--model', bin, '--calib', repoRoot])).toThrow(/--out is required/);
     expect(() => parseCommand(['quantize', '--model', bin, '--calib', repoRoot, '--out', bin])).toThrow(/is the input model/);
-    expect(() => parseCommand(['quantize', '--model', bin, '--out', 'q.onnx'])).toThrow(/--calib is required/);
+    expect(() => parseCommand(['quantize', '--model', bin, '--out', 'q.onnx', '--method', 'qdrop'])).toThrow(/--method qdrop reconstructs on calibration images: give --calib PATH/);
     expect(() => parseCommand(['quantize', '--model', bin, '--calib', join(tmp, 'nope'), '--out', 'q.onnx'])).toThrow(/--calib: .*nope does not exist/);
   });
 

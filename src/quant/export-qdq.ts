@@ -1,5 +1,5 @@
-// QDQ ONNX export (../shared/DESIGN.md §9): weight codes → DequantizeLinear, activations →
-// QuantizeLinear (→ Clip on the codes below 8 bits) → DequantizeLinear, on the prepared graph.
+// QDQ ONNX export (../shared/DESIGN.md §9): weight codes → DequantizeLinear (APoT: the integer level
+// codes, §8), activations → QuantizeLinear (→ Clip on the codes below 8 bits) → DequantizeLinear.
 import type { Graph, Model, Node, Tensor } from '../graph/ir';
 import { defaultOpset } from '../graph/ir';
 import { upgradeOpset } from '../graph/opset-upgrade';
@@ -18,7 +18,7 @@ function minIrVersion(opset: number): number {
   return opset <= 14 ? 7 : opset <= 18 ? 8 : opset <= 20 ? 9 : opset <= 22 ? 10 : 11;
 }
 
-const STORAGE: Record<number, [number, number]> = { [DT.INT8]: [-128, 127], [DT.UINT8]: [0, 255], [DT.INT4]: [-8, 7], [DT.UINT4]: [0, 15] };
+const STORAGE: Record<number, [number, number]> = { [DT.INT8]: [-128, 127], [DT.UINT8]: [0, 255], [DT.INT4]: [-8, 7], [DT.UINT4]: [0, 15], [DT.INT16]: [-32768, 32767] };
 
 function checkInts(what: string, values: ArrayLike<number>, lo: number, hi: number): void {
   for (let i = 0; i < values.length; i++) {
@@ -62,7 +62,7 @@ export function exportQdq(model: Model, prepared: Graph, state: QuantState, opts
     }
     done.set(w.weight, w);
     checkWeight(w, init.get(w.weight));
-    const dt = opts.opset === 21 && w.range.bits <= 4 ? (w.range.signed ? DT.INT4 : DT.UINT4) : w.range.signed ? DT.INT8 : DT.UINT8;
+    const dt = w.levels ? apotStorage(w, opts.opset) : opts.opset === 21 && w.range.bits <= 4 ? (w.range.signed ? DT.INT4 : DT.UINT4) : w.range.signed ? DT.INT8 : DT.UINT8;
     checkInts(`zero points of weight "${w.weight}"`, w.zeroPoints, ...STORAGE[dt]);
     const perAxis = w.axis >= 0;
     const q = add(`${w.weight}_quantized`, dt, w.dims, w.codes);
@@ -146,6 +146,18 @@ function actNodes(a: ActQuant, src: string, dst: string, shift: boolean, add: (b
   return out;
 }
 
+/**
+ * APoT weights (DESIGN.md §8): the integer level codes as they are, scale α/max, zero point 0 —
+ * int8 up to 6 bits (max code 100); 7-bit APoT (max code 448) as int16, which DequantizeLinear takes
+ * from opset 21 (int32 would be valid at 13, but onnxruntime 1.30's QDQ fusion then builds an
+ * invalid QLinearConv from it).
+ */
+function apotStorage(w: WeightQuant, opset: number): number {
+  if (w.range.qmax <= 127) return DT.INT8;
+  if (opset < 21) throw new Error(`weight "${w.weight}": ${w.range.bits}-bit APoT codes reach ±${w.range.qmax}, beyond int8; export at opset 21 (int16 codes)`);
+  return DT.INT16;
+}
+
 function checkWeight(w: WeightQuant, t: Tensor | undefined): void {
   const what = `weight "${w.weight}" of node "${w.node}"`;
   if (!t) throw new Error(`${what} is not an initializer of the prepared graph`);
@@ -155,6 +167,12 @@ function checkWeight(w: WeightQuant, t: Tensor | undefined): void {
   const channels = w.axis >= 0 ? w.dims[w.axis] : 1;
   if (w.scales.length !== channels || w.zeroPoints.length !== channels) throw new Error(`${what}: ${w.scales.length} scales and ${w.zeroPoints.length} zero points for ${channels} channel(s) on axis ${w.axis}`);
   checkInts(`codes of ${what}`, w.codes, w.range.qmin, w.range.qmax);
+  if (w.levels) {
+    const set = new Set(w.levels);
+    const off = w.codes.findIndex((c) => !set.has(Math.abs(c)));
+    if (off >= 0) throw new Error(`codes of ${what}: element ${off} is ${w.codes[off]}, not in the APoT level set ±{${w.levels.join(', ')}}`);
+    if (w.zeroPoints.some((z) => z !== 0)) throw new Error(`${what}: APoT weights have zero point 0`);
+  }
 }
 
 /** Drop initializers no node (or nested subgraph) reads, e.g. the float weights BN folding replaced. */
@@ -178,8 +196,10 @@ export function webgpuFallbacks(state: QuantState, opset: 13 | 21): string[] {
   const out: string[] = [];
   const plural = (n: number, s: string) => `${n} ${s}${n === 1 ? '' : 's'}`;
   const weights = new Map(state.weights.map((w) => [w.weight, w]));
-  const int4 = opset === 21 ? [...weights.values()].filter((w) => w.range.bits <= 4).length : 0;
+  const int4 = opset === 21 ? [...weights.values()].filter((w) => w.range.bits <= 4 && !w.levels).length : 0;
   if (int4) out.push(`${plural(int4, 'DequantizeLinear node')} (int4/uint4 weights) run on WASM: the WebGPU EP's DequantizeLinear takes int8, uint8 and int32 only. The dequantized float weights are copied to the GPU.`);
+  const int16 = [...weights.values()].filter((w) => w.levels && w.range.qmax > 127).length;
+  if (int16) out.push(`${plural(int16, 'DequantizeLinear node')} (7-bit APoT weights, int16 codes) run on WASM: the WebGPU EP's DequantizeLinear takes int8, uint8 and int32 only. The dequantized float weights are copied to the GPU.`);
   const acts = state.acts.length;
   if (acts) out.push(`${plural(acts, 'QuantizeLinear node')} (activations) run on WASM: the WebGPU EP has no QuantizeLinear. Each quantized activation is copied GPU → CPU and back on every run.`);
   const clips = state.acts.filter((a) => a.range.bits < 8).length;

@@ -3,6 +3,8 @@
 
 export type ObserverKind = 'minmax' | 'mse' | 'percentile' | 'entropy';
 export type Granularity = 'channel' | 'tensor';
+/** Weight grid: uniform integers, or APoT's additive powers of two (DESIGN.md §8). */
+export type WeightLevels = 'uniform' | 'apot';
 
 /** Integer grid of a b-bit quantizer: unsigned asymmetric [0, 2^b−1] or signed symmetric [−2^(b−1), 2^(b−1)−1]. */
 export interface QRange {
@@ -38,6 +40,12 @@ export interface QuantConfig {
   percentile: number;
   /** First and last layer weights 8-bit and the last layer's input 8-bit (QDrop/BRECQ policy). */
   firstLast8bit: boolean;
+  /**
+   * Weight grid; absent = 'uniform' (so configurations saved before it existed keep their identity).
+   * 'apot': layers at 3..7 bits get APoT levels with α from the APoT MSE search whatever wObserver
+   * says; layers at 2 or 8 bits (the first/last-layer policy) stay uniform.
+   */
+  wLevels?: WeightLevels;
   /** Per weighted-layer overrides, by node name. */
   overrides: Record<string, LayerOverride>;
   /** Calibration images for activation ranges. */
@@ -72,6 +80,11 @@ export interface WeightQuant {
   zeroPoints: Int32Array;
   /** Integer codes in [qmin, qmax], same layout as the float weight. */
   codes: Int32Array;
+  /**
+   * APoT weights only: the level set's integer codes, ascending from 0 (src/ref/apot.ts). Codes are
+   * then ±these, zero point 0, scale α/max, range ±max; reconstruction rounds between neighbours.
+   */
+  levels?: Int32Array;
 }
 
 /** One activation quantizer: applied in place to tensor `tensor`. */
