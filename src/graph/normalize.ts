@@ -1,8 +1,9 @@
 // Shape-independent graph preparation: Constant nodes become initializers, initializers listed
 // as inputs stop being inputs, Identity/Dropout disappear, and BatchNormalization after a
-// Conv/Gemm is folded into its weights.
+// Conv/Gemm is folded into its weights; weighted nodes stop sharing bias initializers.
 import type { Graph, Node, Tensor } from './ir';
 import { DT, makeTensor, tensorValues } from '../onnx/dtype';
+import { untieBiases } from './untie-biases';
 
 /** A new graph (the input is not modified; unchanged tensors are shared). */
 export function normalizeGraph(g: Graph): Graph {
@@ -15,6 +16,7 @@ export function normalizeGraph(g: Graph): Graph {
   out.inputs = g.inputs.filter((v) => !out.initializers.has(v.name));
   removePassThrough(out);
   foldBatchNorm(out);
+  untieBiases(out);
   return out;
 }
 

@@ -3,7 +3,7 @@
 import { StudioError } from '../engine/errors';
 import type { ModelSummary } from '../engine/types';
 import type { ClassifyProgress, ClassifyRequest, EngineClient, ImageJob } from '../worker/api';
-import type { CalibrateRequest, QuantLayerPlan, QuantLayerRow } from '../worker/quant-api';
+import type { CalibrateRequest, EvaluateRequest, QuantLayerPlan, QuantLayerRow } from '../worker/quant-api';
 import type { BlockInfo, ReconRequest } from '../worker/recon-api';
 
 export function fakeSummary(fileName: string): ModelSummary {
@@ -24,6 +24,7 @@ export interface FakeEngine extends EngineClient {
   requests: ClassifyRequest[];
   recons: ReconRequest[];
   calibrations: CalibrateRequest[];
+  evaluations: EvaluateRequest[];
   exports: number[];
 }
 
@@ -49,6 +50,7 @@ export function fakeEngine(): FakeEngine {
   const requests: ClassifyRequest[] = [];
   const calibrations: CalibrateRequest[] = [];
   const exports: number[] = [];
+  const evaluations: EvaluateRequest[] = [];
   const LAYERS = ['conv1', 'conv2', 'fc'];
   const recons: ReconRequest[] = [];
   const paused = new Set<number>();
@@ -87,10 +89,12 @@ export function fakeEngine(): FakeEngine {
     calibrations,
     exports,
     device: async () => ({ ok: true, adapter: 'fake', fallback: false, features: [] }),
+    evaluations,
     loadModel: async (file, name) => {
       const text = await file.text();
       if (!text.startsWith('onnx')) throw new StudioError('not-onnx', `${name} is not an ONNX model`, name);
-      return fakeSummary(name);
+      // "seg…" names: a segmentation model with a dynamic size and dense class scores
+      return name.startsWith('seg') ? { ...fakeSummary(name), inputs: [{ name: 'input', shape: ['N', 3, 'H', 'W'], dtype: 'float32' }], outputs: [{ name: 'out', shape: ['N', 21, 'H', 'W'], dtype: 'float32' }] } : fakeSummary(name);
     },
     classify: async (req, onProgress: (p: ClassifyProgress) => void) => {
       requests.push(req);
@@ -113,15 +117,24 @@ export function fakeEngine(): FakeEngine {
       const rows: QuantLayerRow[] = LAYERS.map((name, index) => ({ index, name, opType: 'Conv', weight: stats(req.config.wBits, 30 - 5 * index), actTensor: index ? `${name}_in` : null, act: index ? stats(req.config.aBits, index === 1 ? Infinity : 12) : null }));
       return { cancelled: r.cancelled, ms: 5, images: req.images.length - failed.length, failed, rows: r.cancelled ? [] : rows };
     },
-    evaluate: async (req, onProgress) =>
-      batches(req.images, req.batchSize, () => cancelled.has(req.jobId), (batch, done) =>
+    evaluate: async (req, onProgress) => {
+      evaluations.push(req);
+      return batches(req.images, req.batchSize, () => cancelled.has(req.jobId), (batch, done) =>
         onProgress({
           done,
           total: req.images.length,
+          // with fidelity: figures over the images so far, and a 2×1 class map once
+          ...(req.fidelity
+            ? {
+                fidelity: [{ name: 'logits', shape: [batch.length, 10], images: done, sqnrDb: 30 - done, cosine: 0.999, maxAbsError: 0.1, top1Agreement: 0.8, pixelAgreement: null }],
+                ...(done === batch.length ? { dense: [{ output: 'logits', id: batch[0].id, classes: 2, width: 2, height: 1, float: Uint8Array.of(0, 1), quant: Uint8Array.of(1, 1) }] } : {}),
+              }
+            : {}),
           // the quantized model flips every image whose number is a multiple of 5
           predictions: batch.map((im) => (bad(im) ? { id: im.id, quant: -1, float: req.float ? -1 : undefined } : { id: im.id, quant: Number(im.name.slice(0, 4)) % 5 === 0 ? (guess(im) + 1) % 10 : guess(im), float: req.float ? guess(im) : undefined })),
         }),
-      ),
+      );
+    },
     exportModel: async (opset) => {
       exports.push(opset);
       return { bytes: new TextEncoder().encode(`onnx-qdq-${opset}`), fallbacks: opset === 21 ? ['int4 DequantizeLinear runs on WASM'] : ['QuantizeLinear runs on WASM'], ms: 1 };

@@ -10,8 +10,9 @@ import { createQuantResultsSlice, type QuantResultsSlice } from './quant-results
 import { createDeviceSlice, createErrorsSlice, type DeviceSlice, type ErrorsSlice } from './status-slice';
 import { createReconSlice, type ReconSlice } from './recon-slice';
 import type { CheckpointStore } from './recon-checkpoints';
+import { createFidelitySlice, type FidelitySlice } from './fidelity-slice';
 
-export type StudioState = DeviceSlice & ModelSlice & ImagesSlice & InferenceSlice & QuantConfigSlice & QuantResultsSlice & ReconSlice & ErrorsSlice;
+export type StudioState = DeviceSlice & ModelSlice & ImagesSlice & InferenceSlice & QuantConfigSlice & QuantResultsSlice & ReconSlice & ErrorsSlice & FidelitySlice;
 export type StudioStore = StoreApi<StudioState>;
 export type SliceCreator<T> = StateCreator<StudioState, [], [], T>;
 
@@ -34,5 +35,6 @@ export function createStudioStore(): StudioStore {
     ...createQuantResultsSlice(...a),
     ...createReconSlice(...a),
     ...createErrorsSlice(...a),
+    ...createFidelitySlice(...a),
   }));
 }

@@ -6,6 +6,8 @@ import { selectEvalStats, selectVerifyStats } from '../state/quant-selectors';
 import { CommandButton, useStudio } from './app-context';
 import { JobProgress } from './job-progress';
 import { formatPercent } from './format';
+import { FidelityView } from './fidelity-view';
+import { currentFidelity, isClassifierModel } from '../state/fidelity-slice';
 
 interface FigureProps {
   title: string;
@@ -37,6 +39,9 @@ export function EvaluatePanel() {
   const ev = useStudio(useShallow(selectEvalStats));
   const ver = useStudio(useShallow(selectVerifyStats));
   const verifyOpset = useStudio((s) => (s.verified && s.verified.from === s.exported ? s.exported.opset : null));
+  // With fidelity figures, top-1 is shown only for a one-output classifier with labels.
+  const fidelity = useStudio((s) => currentFidelity(s) !== null);
+  const classifier = useStudio((s) => s.model !== null && isClassifierModel(s.model));
   if (!calibrated) return null;
   const drop = ev.labeled ? (100 * (ev.quantCorrect - ev.floatCorrect)) / ev.labeled : 0;
   return (
@@ -51,7 +56,7 @@ export function EvaluatePanel() {
         <CommandButton command={commands.evaluate} variant="primary" />
       </div>
       <JobProgress kind="eval" testId="eval" cancel={commands.cancelEvaluation} unit="images" />
-      {ev.done > 0 && (
+      {ev.done > 0 && !(fidelity && (ev.labeled === 0 || !classifier)) && (
         <div className="figures" data-testid="eval-figures">
           <Figure title="Float top-1" testId="float-top1" num={ev.floatCorrect} den={ev.labeled} />
           <Figure
@@ -74,7 +79,8 @@ export function EvaluatePanel() {
           )}
         </div>
       )}
-      {ev.done > 0 && ev.labeled === 0 && <p className="muted">No labels: only the agreement between float and quantized answers can be measured.</p>}
+      {ev.done > 0 && ev.labeled === 0 && classifier && <p className="muted">No labels: the quantized model is measured by how closely its outputs follow the float model's.</p>}
+      <FidelityView />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { relabel } from '../state/jobs/images';
 import { useApp, useStudio } from './app-context';
 import { FieldInput, parsers } from './field-input';
 import { formatNumberList } from './format';
+import { InputSizeField } from './input-size-field';
 
 export function PreprocessPanel() {
   const preset = useStudio((s) => s.preset);
@@ -15,6 +16,7 @@ export function PreprocessPanel() {
         <h2>Preprocessing</h2>
         {preset && <span className="muted">{preset.label}</span>}
       </div>
+      <InputSizeField />
       {preset ? (
         <PresetForm preset={preset} />
       ) : (

@@ -6,6 +6,7 @@ import { commands } from '../state/commands';
 import { selectStats } from '../state/inference-slice';
 import { CommandButton, useStudio } from './app-context';
 import { eta, formatDuration, formatPercent } from './format';
+import { FloatClassMaps } from './fidelity-view';
 
 export function RunPanel() {
   const imageCount = useStudio((s) => s.images.length);
@@ -30,6 +31,7 @@ export function RunPanel() {
         <CommandButton command={commands.cancel} variant="danger" />
       </div>
       <Progress />
+      <FloatClassMaps />
     </section>
   );
 }

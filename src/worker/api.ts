@@ -37,6 +37,18 @@ export interface ClassifyProgress {
   total: number;
   /** The predictions of the batch just finished. */
   predictions: Prediction[];
+  /** Once, for the first readable image: each dense class-score output [N, C, H, W] as its arg-max class map. */
+  classMaps?: ClassMapOutput[];
+}
+
+/** A dense class-score output of one image as an arg-max class per pixel (row-major). */
+export interface ClassMapOutput {
+  output: string;
+  id: number;
+  classes: number;
+  width: number;
+  height: number;
+  map: Uint8Array;
 }
 
 export interface ClassifySummary {

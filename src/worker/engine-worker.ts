@@ -9,11 +9,14 @@ import { normalizeGraph } from '../graph/normalize';
 import { readModel } from '../onnx/read';
 import { StudioError } from '../engine/errors';
 import { checkPresetFits, type Preset } from '../data/presets';
+import { checkFileSize } from '../data/file-limits';
 import { installErrorTransfer } from './error-transfer';
 import { feed, fixedBatch, isReadable, preparedBatches, runBatchSize, top1, type Prepared } from './batches';
 import { createQuantApi } from './quant-worker';
+import { floatClassMaps } from './eval-fidelity';
+import type { HostTensor } from '../engine/types';
 import { unzipFiles } from './unzip';
-import type { ClassifyRequest, ClassifySummary, ClassifyProgress, DeviceStatus, EngineApi, Prediction } from './api';
+import type { ClassMapOutput, ClassifyRequest, ClassifySummary, ClassifyProgress, DeviceStatus, EngineApi, Prediction } from './api';
 
 installErrorTransfer();
 
@@ -24,8 +27,8 @@ let session: Session | null = null;
 let runs = 0; // classify calls in flight: a new model waits for them before the old one is freed
 const cancelled = new Set<number>();
 
-/** One batch through the model; a model with a fixed batch size gets its last batch zero-padded. */
-async function runBatch(s: Session, batch: Prepared[], preset: Preset, fixed: number): Promise<Prediction[]> {
+/** One batch through the model; a model with a fixed batch size gets its last batch zero-padded. `outputs` sees every output and the readable images' ids. */
+async function runBatch(s: Session, batch: Prepared[], preset: Preset, fixed: number, outputs?: (r: Record<string, HostTensor>, ids: number[]) => void): Promise<Prediction[]> {
   const ok = batch.filter(isReadable);
   const preds = new Map<number, Prediction>();
   if (ok.length) {
@@ -33,6 +36,7 @@ async function runBatch(s: Session, batch: Prepared[], preset: Preset, fixed: nu
     const output = s.summary.outputs[0];
     const feeds = { [input.name]: feed(ok.map((p) => p.x), preset, fixed) };
     const result = await s.run(feeds);
+    outputs?.(result, ok.map((p) => p.id));
     const logits = result[output.name] ?? Object.values(result)[0];
     top1(logits.data, fixed || ok.length).slice(0, ok.length).forEach((t, i) => preds.set(ok[i].id, { id: ok[i].id, ...t }));
   }
@@ -68,6 +72,7 @@ const api: EngineApi = {
   },
 
   async loadModel(file: Blob, fileName: string) {
+    checkFileSize(file.size, 'model', fileName);
     const bytes = new Uint8Array(await file.arrayBuffer());
     const g = await gpu.catch(() => null);
     if (!g) return parseOnly(bytes, fileName);
@@ -88,15 +93,20 @@ const api: EngineApi = {
     const total = req.images.length;
     let done = 0;
     let stopped = false;
+    let mapsSent = false;
     await hold(async () => {
       for await (const batch of preparedBatches(req.images, req.preset, size)) {
         if (cancelled.has(req.jobId)) {
           stopped = true;
           break;
         }
-        const preds = await runBatch(s, batch, req.preset, fixed);
+        let classMaps: ClassMapOutput[] | undefined;
+        const preds = await runBatch(s, batch, req.preset, fixed, (r, ids) => {
+          if (!mapsSent) classMaps = floatClassMaps(r, ids[0]);
+        });
+        mapsSent ||= classMaps !== undefined;
         done += batch.length;
-        onProgress({ done, total, predictions: preds });
+        onProgress({ done, total, predictions: preds, ...(classMaps?.length ? { classMaps } : {}) });
       }
     });
     return { done, total, cancelled: stopped, ms: performance.now() - t0 };

@@ -2,6 +2,7 @@
 // was loaded before), and "Try the demo" — the bundled ResNet-20 and 300 CIFAR-10 test images,
 // fetched from our own origin (public/demo), loaded and run in one click.
 import { presetForInputShape, type Preset } from '../../data/presets';
+import { dynamicSizePreset, hasDynamicSize } from '../../data/input-size';
 import { StudioError } from '../../engine/errors';
 import type { ModelSummary } from '../../engine/types';
 import type { AppContext } from '../store';
@@ -9,6 +10,7 @@ import { relabel, setImageBlobs } from './images';
 import { cancelQuantJobs } from './job-control';
 import { cancelRun, runInference } from './run-inference';
 import { contentHash } from '../content-hash';
+import { checkFileSize } from '../../data/file-limits';
 
 export async function loadModel(ctx: AppContext, file: Blob, name: string): Promise<boolean> {
   const { store, engine } = ctx;
@@ -16,6 +18,7 @@ export async function loadModel(ctx: AppContext, file: Blob, name: string): Prom
   await cancelQuantJobs(ctx);
   store.getState().setModelLoading(name);
   try {
+    checkFileSize(file.size, 'model', name);
     const [summary, sha256] = await Promise.all([engine.loadModel(file, name), contentHash(file)]);
     store.getState().setModel(summary, file.size, guessPreset(ctx, summary), sha256);
     store.getState().resetQuantResults(); // they belong to the previous model
@@ -29,11 +32,12 @@ export async function loadModel(ctx: AppContext, file: Blob, name: string): Prom
   }
 }
 
-/** The preset for the model's image input; a model without one gets an error but stays loaded. */
+/** The preset for the model's image input (ImageNet's 224×224 when its H and W are not fixed: the size field sets them); a model without one gets an error but stays loaded. */
 function guessPreset(ctx: AppContext, summary: ModelSummary): Preset | null {
   const input = summary.inputs[0];
   if (!input) return null;
   try {
+    if (hasDynamicSize(input.shape) && (input.shape[1] === 1 || input.shape[1] === 3 || typeof input.shape[1] !== 'number')) return dynamicSizePreset(input.shape);
     return presetForInputShape(input.shape);
   } catch (e) {
     ctx.store.getState().pushError(`${summary.fileName}: no image preprocessing fits input "${input.name}"`, e);

@@ -26,11 +26,14 @@ async function doRun(ctx: AppContext): Promise<void> {
   const jobId = newJobId();
   const images = st.images;
   st.startRun(jobId, images.length);
+  st.setFloatMaps([]);
   try {
     const summary = await engine.classify(
       { jobId, images: images.map((im) => ({ id: im.id, name: im.name, blob: im.blob })), preset: st.preset, batchSize: st.batchSize },
       (p) => {
-        if (store.getState().run.jobId === jobId) store.getState().addPredictions(p.done, p.predictions);
+        if (store.getState().run.jobId !== jobId) return;
+        store.getState().addPredictions(p.done, p.predictions);
+        if (p.classMaps) store.getState().setFloatMaps(p.classMaps);
       },
     );
     store.getState().finishRun(summary.cancelled ? 'cancelled' : 'done', summary.ms);
