@@ -24,6 +24,7 @@ import type * as NodeGpu from '../src/gpu/node-gpu';
 import type * as GpuModule from '../src/gpu/gpu';
 import type * as Recon from '../src/recon/reconstruct';
 import type * as Analysis from '../src/recon/analysis';
+import { yardstick } from './lib/yardstick';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -56,6 +57,8 @@ interface BlockRate {
   block: string;
   iters: number;
   seconds: number;
+  /** Seconds before training (the block's caches and program); absent in runs before 2026-12-03. */
+  cacheSeconds?: number;
   itersPerSecond: number;
   gflops: number;
   /** Trained in an earlier session of a resumed run (its GFLOP/s not recomputed: 0). */
@@ -72,6 +75,10 @@ interface ReconRow {
   calibSeconds: number;
   reconSeconds: number;
   blocks: BlockRate[];
+  /** The official QDrop code's top-1 % for this config, method and schedule (bench/lib/yardstick.ts). */
+  official?: number | null;
+  /** Our target % for the mean over seeds. */
+  target?: number | null;
 }
 
 const started = Date.now();
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
           const earlier = (b: Checkpoints.BlockRecord, before: boolean, state: Ptq.PtqResult['state']): BlockRate => {
             const layers = recon.reconBlocks(m.session, state, method).find((x) => x.name === b.block)?.layers ?? [];
             const itersPerSecond = b.iters / b.seconds;
-            return { block: b.block, iters: b.iters, seconds: Math.round(b.seconds * 10) / 10, itersPerSecond: Math.round(itersPerSecond * 100) / 100, gflops: Math.round((flopsOf(layers) * itersPerSecond) / 1e7) / 100, earlierSession: before };
+            return { block: b.block, iters: b.iters, seconds: Math.round(b.seconds * 10) / 10, ...(b.cacheSeconds === undefined ? {} : { cacheSeconds: Math.round(b.cacheSeconds * 10) / 10 }), itersPerSecond: Math.round(itersPerSecond * 100) / 100, gflops: Math.round((flopsOf(layers) * itersPerSecond) / 1e7) / 100, earlierSession: before };
           };
           const ckDir = CHECKPOINTS && method !== 'nearest' ? path.resolve(CHECKPOINTS, `W${w}A${a}-${method}-s${seed}-i${ITERS}-b${BATCH}-c${calib.count}${EARLY_STOP ? '-early' : ''}`) : null;
           const r = await ptq.quantizeAndEvaluate(m, config, {
@@ -157,7 +164,7 @@ async function main(): Promise<void> {
                 },
                 onBlockEnd: (sum) => {
                   const itersPerSecond = sum.iters / sum.seconds;
-                  blocks.push({ block: sum.block.name, iters: sum.iters, seconds: Math.round(sum.seconds * 10) / 10, itersPerSecond: Math.round(itersPerSecond * 100) / 100, gflops: Math.round((flopsOf(sum.block.layers) * itersPerSecond) / 1e7) / 100 });
+                  blocks.push({ block: sum.block.name, iters: sum.iters, seconds: Math.round(sum.seconds * 10) / 10, cacheSeconds: Math.round(sum.cacheSeconds * 10) / 10, itersPerSecond: Math.round(itersPerSecond * 100) / 100, gflops: Math.round((flopsOf(sum.block.layers) * itersPerSecond) / 1e7) / 100 });
                   say(`    ${sum.block.name}: loss ${sum.firstLoss.toPrecision(4)} → ${sum.lastLoss.toPrecision(4)}, ${itersPerSecond.toFixed(2)} it/s, ${blocks[blocks.length - 1].gflops} GFLOP/s`);
                 },
               },
@@ -173,6 +180,8 @@ async function main(): Promise<void> {
             calibSeconds: Math.round((r.history?.calibSeconds ?? r.calibSeconds) * 10) / 10,
             reconSeconds: Math.round((r.history ? r.history.blocks.reduce((t, b) => t + b.seconds, 0) : r.reconSeconds) * 10) / 10,
             blocks: r.history ? r.history.blocks.map((b, i) => blocks.find((x) => x.block === b.block) ?? earlier(b, i < r.history!.resumedAt, r.state)) : blocks,
+            official: yardstick(`W${w}A${a}`, method, ITERS)?.official ?? null,
+            target: yardstick(`W${w}A${a}`, method, ITERS)?.target ?? null,
           };
           rows.push(row);
           say(`W${w}A${a} ${method}${seed === null ? '' : ` seed ${seed}`}: studio ${pct(row.studioTop1)}, onnxruntime ${pct(row.onnxTop1)}, reconstruction ${row.reconSeconds} s`);
@@ -232,19 +241,13 @@ function markdown(rows: ReconRow[], adapter: string, date: string): string {
     lines.push(`| ${r.config} | ${r.method} | ${r.seed ?? '—'} | ${pct(r.studioTop1)} | ${pct(r.onnxTop1)} | ${r.agree === null ? 'n/a' : `${r.agree}/${TEST}`} | ${r.reconSeconds || '—'} | ${its} | ${gf} |`);
   }
   // the issue's yardstick: mean over seeds beside the target and the official code's figure
-  const YARDSTICK: Record<string, { target: number | null; official: number | null }> = {
-    'W4A4 nearest': { target: null, official: 89.9 },
-    'W4A4 qdrop': { target: 90.0, official: null },
-    'W2A4 brecq': { target: 88.8, official: 89.3 },
-    'W2A4 qdrop': { target: 89.4, official: 89.9 },
-  };
   const groups = new Map<string, ReconRow[]>();
   for (const r of rows) groups.set(`${r.config} ${r.method}`, [...(groups.get(`${r.config} ${r.method}`) ?? []), r]);
   lines.push('', '| config · method | seeds | mean studio top-1 | mean onnxruntime top-1 | target | official code |', '|---|---:|---:|---:|---:|---:|');
   for (const [key, rs] of groups) {
     const mean = (f: (r: ReconRow) => number | null) => (rs.every((r) => f(r) !== null) ? rs.reduce((a, r) => a + f(r)!, 0) / rs.length : null);
-    const y = YARDSTICK[key];
-    lines.push(`| ${key} | ${rs.length} | ${pct(mean((r) => r.studioTop1))} | ${pct(mean((r) => r.onnxTop1))} | ${y?.target ? `≥ ${y.target} %` : '—'} | ${y?.official ? `${y.official} %` : '—'} |`);
+    const y = yardstick(rs[0].config, rs[0].method, ITERS);
+    lines.push(`| ${key} | ${rs.length} | ${pct(mean((r) => r.studioTop1))} | ${pct(mean((r) => r.onnxTop1))} | ${y?.target ? `≥ ${y.target} %` : (y?.note ?? '—')} | ${y?.official ? `${y.official} %` : '—'} |`);
   }
   const w2 = rows.filter((r) => r.config === 'W2A4' && r.method === 'qdrop');
   if (w2.length) {
