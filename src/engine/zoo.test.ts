@@ -31,7 +31,7 @@ describe.skipIf(models.length === 0)('model zoo against onnxruntime', () => {
     const model = readModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
     const input = model.graph.inputs.find((v) => !model.graph.initializers.has(v.name))!;
     const hw = SIZE[file] ?? 224;
-    const shape = input.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : hw));
+    const shape = (input.shape ?? [null, 3, null, null]).map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 1 : hw));
     input.shape = shape;
     const session = await Session.fromModel(await testGpu(), model, file);
     const data = randArray(shape.reduce((a, b) => a * b, 1), rng(1234), -1, 1);
