@@ -4,7 +4,7 @@ import type { Dispatch, Gpu, GpuTensor } from '../gpu/gpu';
 import type { Graph, Model } from '../graph/ir';
 import { defaultOpset } from '../graph/ir';
 import { readModel } from '../onnx/read';
-import { normalizeGraph } from '../graph/normalize';
+import { prepareGraph } from './fold-weights';
 import { DT, dtypeName } from '../onnx/dtype';
 import { StudioError, isStudioError } from './errors';
 import { OpError, UnsupportedError } from './ops/op';
@@ -50,7 +50,7 @@ export class Session {
 
   /** Prepare an already parsed model (bytes it was read from must stay alive). */
   static async fromModel(gpu: Gpu, model: Model, fileName: string): Promise<Session> {
-    const graph = normalizeGraph(model.graph);
+    const graph = prepareGraph(model.graph, defaultOpset(model));
     const unsupported = graph.nodes.filter((n) => !isSupported(n.opType, n.domain));
     if (unsupported.length) {
       const list = unsupported.map((n) => `${n.domain ? n.domain + '.' : ''}${n.opType} (node "${n.name || n.outputs[0]}")`);
@@ -69,13 +69,23 @@ export class Session {
     return session;
   }
 
-  /** The concrete shape of input `name` at this batch size; throws if a non-batch dim is symbolic. */
+  /** Sizes given for symbolic non-batch input dimensions (a dynamic-H/W model's image size), per input. */
+  private givenShapes = new Map<string, number[]>();
+
+  /** The shape input `name` runs at where its own dimensions are symbolic (the batch entry is not used). */
+  setInputShape(name: string, shape: number[]): void {
+    this.givenShapes.set(name, shape);
+  }
+
+  /** The concrete shape of input `name` at this batch size; throws if a non-batch dim is symbolic and no size was given. */
   inputShapeOf(name: string, batch: number): number[] {
+    const given = this.givenShapes.get(name);
     const v = this.graph.inputs.find((i) => i.name === name);
     if (!v?.shape) throw new StudioError('unresolved-shape', `"${this.fileName}": input "${name}" has no declared shape. Re-export the model with a static input shape (e.g. dynamic_axes only for the batch).`, this.fileName);
     return v.shape.map((d, k) => {
       if (typeof d === 'number' && d >= 0) return d;
       if (k === 0) return batch;
+      if (given?.[k] !== undefined) return given[k];
       throw new StudioError('unresolved-shape', `"${this.fileName}": input "${name}" has shape [${v.shape!.map((x) => x ?? '?').join(', ')}]; dimension ${k} ("${d ?? '?'}") cannot be resolved. Re-export with a fixed ${k === 1 ? 'channel count' : 'image size'}, or give the size explicitly.`, this.fileName);
     });
   }
@@ -152,7 +162,7 @@ export class Session {
   /** Run the model. Float feeds are data; feeds with another dtype are folded as constants. */
   run(feeds: Record<string, Feed>, opts: RunOptions = {}): Promise<Record<string, HostTensor>> {
     return this.serial(async () => {
-      const plan = this.plan(this.checkFeeds(feeds), opts.quant);
+      const plan = this.plan(this.checkFeeds(feeds, opts.quant), opts.quant);
       this.upload(plan, feeds);
       this.gpu.encode(plan.dispatches);
       const out: Record<string, HostTensor> = {};
@@ -161,6 +171,11 @@ export class Session {
       }
       return out;
     });
+  }
+
+  /** Outputs that constant folding computed on the CPU for these feeds (no GPU dispatch made them). */
+  foldedOutputs(feeds: Record<string, Feed>): string[] {
+    return this.plan(this.checkFeeds(feeds)).outputs.filter((o) => o.values).map((o) => o.name);
   }
 
   /**
@@ -193,7 +208,7 @@ export class Session {
    */
   inspect(feeds: Record<string, Feed>, names: string[], opts: RunOptions = {}): Promise<Map<string, HostTensor>> {
     return this.serial(async () => {
-      const plan = this.plan(this.checkFeeds(feeds), opts.quant, names, true);
+      const plan = this.plan(this.checkFeeds(feeds, opts.quant), opts.quant, names, true);
       this.upload(plan, feeds);
       const upTo = names.reduce((n, k) => Math.max(n, plan.readyAfter.get(k) ?? plan.dispatches.length), 0);
       this.gpu.encode(plan.dispatches.slice(0, upTo));
@@ -215,8 +230,9 @@ export class Session {
     for (const i of plan.inputs) this.gpu.write(i.tensor.buffer, feeds[i.name].data);
   }
 
-  private checkFeeds(feedMap: Record<string, Feed>): (Feed & { name: string; dtype: number })[] {
-    return this.graph.inputs.map((v) => {
+  /** The feeds in input order; a quantized graph may declare inputs of its own (src/quant/qdq-probe.ts feeds codes). */
+  private checkFeeds(feedMap: Record<string, Feed>, quant = false): (Feed & { name: string; dtype: number })[] {
+    return (quant && this.quant ? this.quant : this.graph).inputs.map((v) => {
       const f = feedMap[v.name];
       if (!f) throw new StudioError('bad-input', `"${this.fileName}": input "${v.name}" was not given (the model's inputs: ${this.graph.inputs.map((i) => i.name).join(', ')})`, this.fileName);
       const declared = v.shape;
