@@ -9,6 +9,7 @@ import { transposeRef } from '../ref/transpose';
 import { createActObserver, observeWeights } from './observers';
 import { layerName, place, type Placement, type WeightedLayer } from './placement';
 import { quantizeBias, quantizeCodes, quantizedGraph } from './apply';
+import { apotWeightBits, apotWeightQuant } from './apot-weights';
 import { qrange, type ActQuant, type QuantConfig, type QuantState, type WeightQuant } from './types';
 
 export interface CalibrationProgress {
@@ -28,14 +29,20 @@ export interface CalibrateOptions {
   signal?: { cancelled: boolean };
 }
 
-async function quantizeLayer(session: Session, l: WeightedLayer, config: QuantConfig): Promise<WeightQuant> {
+export async function quantizeLayer(session: Session, l: WeightedLayer, config: QuantConfig): Promise<WeightQuant> {
   const t = session.graph.initializers.get(l.weight)!;
   const w = tensorFloat32(t);
   const range = qrange(l.wBits, config.wSymmetric);
   const perChannel = config.wGranularity === 'channel';
   // observers take rows on axis 0: move the channel axis first when it is not
-  const rows = l.axis === 0 ? w : Float32Array.from(transposeRef(w, l.dims, [1, 0]).data);
-  const rowDims = l.axis === 0 ? l.dims : [l.dims[1], l.dims[0]];
+  // (axis 1: MatMul/Gemm [K, N], ConvTranspose [C_in, C_out/g, k…]; swap the first two axes)
+  const perm = l.dims.map((_, k) => (k < 2 ? 1 - k : k));
+  const rows = l.axis === 0 ? w : Float32Array.from(transposeRef(w, l.dims, perm).data);
+  const rowDims = l.axis === 0 ? l.dims : perm.map((k) => l.dims[k]);
+  if (config.wLevels === 'apot' && apotWeightBits(l.wBits)) {
+    const axis = perChannel ? l.axis : -1;
+    return { node: layerName(l.node), weight: l.weight, dims: l.dims, axis, ...(await apotWeightQuant(session.gpu, w, rows, rowDims, l.dims, axis, l.wBits, l.weight)) };
+  }
   const { scales, zeroPoints } = await observeWeights(session.gpu, config.wObserver, rows, rowDims, range, perChannel, { percentile: config.percentile, label: l.weight });
   const axis = perChannel ? l.axis : -1;
   return { node: layerName(l.node), weight: l.weight, dims: l.dims, range, axis, scales, zeroPoints, codes: quantizeCodes(w, l.dims, axis, range, scales, zeroPoints) };
@@ -79,11 +86,19 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
   for (let i = 0; i < observers.length; i++) {
     const r = await observers[i].result();
     const a = placement.acts[i];
+    if (!(Number.isFinite(r.scale) && r.scale > 0 && Number.isFinite(r.zeroPoint))) throw nonFinite(session, a.tensor, r.scale);
     acts.push({ tensor: a.tensor, range: qrange(a.bits, config.aSymmetric), scale: r.scale, zeroPoint: r.zeroPoint });
   }
   const state: QuantState = { config, weights, acts, biases: biasesOf(session, layers, weights, acts) };
   session.setQuant(quantizedGraph(session.graph, state));
   return state;
+}
+
+/** A NaN or infinite activation range: the model computes NaN/Inf there; the message names the layer. */
+function nonFinite(session: Session, tensor: string, scale: number): StudioError {
+  const n = session.graph.nodes.find((x) => x.outputs.includes(tensor));
+  const where = n ? `the output of ${n.opType} "${n.name}"` : 'the model input';
+  return new StudioError('bad-input', `"${session.fileName}": calibration stopped at "${tensor}", ${where}: its range came out as scale ${scale}, so the model computes NaN or infinite values there on the calibration images. Check the preprocessing (a std of 0 divides by zero) and the layers before it, then calibrate again.`, session.fileName);
 }
 
 /** Recompute the int32 biases after weights or activation scales changed (reconstruction), and set the fake-quant graph. */
@@ -95,12 +110,13 @@ export function applyState(session: Session, state: QuantState): QuantState {
 }
 
 /** Biases of layers that read a quantized activation directly go on the int32 grid s_x·s_w. */
-function biasesOf(session: Session, layers: WeightedLayer[], weights: WeightQuant[], acts: ActQuant[]) {
+export function biasesOf(session: Session, layers: WeightedLayer[], weights: WeightQuant[], acts: ActQuant[]) {
   const actScale = new Map(acts.map((a) => [a.tensor, a.scale]));
   return layers.flatMap((l, i) => {
     const s = actScale.get(l.node.inputs[0]);
     const bias = l.node.inputs[2] ? session.graph.initializers.get(l.node.inputs[2]) : undefined;
-    if (s === undefined || !bias || bias.dims.length !== 1) return [];
+    // (a grouped ConvTranspose has C_out/group weight scales for C_out biases: its bias stays float)
+    if (s === undefined || !bias || bias.dims.length !== 1 || ![1, bias.dims[0]].includes(weights[i].scales.length)) return [];
     return [quantizeBias(layerName(l.node), l.node.inputs[2], tensorFloat32(bias), s, weights[i].scales)];
   });
 }

@@ -1,5 +1,5 @@
 // Block partition on the real models: ResNet-20 gives stem, nine residual blocks and the classifier;
-// MNIST-8 (a plain chain) gives stem, one chain layer and the classifier.
+// MNIST-8 (a plain chain) gives stem, one layer and the classifier.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Session } from '../engine/session';
@@ -33,8 +33,8 @@ describe.skipIf(!!sharedMissing)('block partition', () => {
     expect(new Set(all).size).toBe(all.length);
   });
 
-  // (MNIST-8's MatMul weight is a Reshape of an initializer, which placement does not quantize.)
-  it('MNIST-8: each conv with its bias Add and Relu, layer by layer', async () => {
+  // (MNIST-8's MatMul weight is a Reshape of an initializer: folded at load, so the classifier is a layer too.)
+  it('MNIST-8: each conv with its bias Add and Relu, and the MatMul classifier with its bias Add', async () => {
     const gpu = await testGpu();
     const s = await Session.load(gpu, new Uint8Array(readFileSync(mnist8)), 'mnist-8.onnx');
     const { blocks, placement } = sessionBlocks(s, DEFAULT_CONFIG);
@@ -42,6 +42,7 @@ describe.skipIf(!!sharedMissing)('block partition', () => {
     expect(blocks.map((b) => b.nodes)).toEqual([
       ['Convolution28', 'Plus30', 'ReLU32'],
       ['Convolution110', 'Plus112', 'ReLU114'],
+      ['Times212', 'Plus214'],
     ]);
     expect(blocks[1].input).toBe('Pooling66_Output_0');
   });

@@ -30,6 +30,8 @@ import type { ActQuant, WeightQuant } from '../quant/types';
 import type { Block } from './blocks';
 import type { ModelAnalysis } from './analysis';
 import { STREAM } from './step';
+import { BACKWARD, NO_GRADIENT } from './backward-rules';
+import { convTransposeBackward, convTransposeForward, convTransposeLayer } from './conv-transpose-layer';
 
 export interface ProgramOptions {
   batch: number;
@@ -50,6 +52,9 @@ interface LayerState {
   wq: WeightQuant;
   wFloor: GPUBuffer;
   wFloorHost: Float32Array;
+  /** APoT weights: hi − lo per element (wFloor then holds lo; adaround.ts's levels variant). */
+  gap?: GPUBuffer;
+  gapHost?: Float32Array;
   v: GpuTensor;
   m: GPUBuffer;
   s2: GPUBuffer;
@@ -71,7 +76,6 @@ interface ActState {
   s2: GPUBuffer;
 }
 
-const BINARY_OPS = new Set(['Add', 'Sub', 'Mul', 'Div']);
 const ALIASES = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
 const ACTS: Record<string, UnaryOp> = { Relu: 'Relu', Clip: 'Clip', LeakyRelu: 'LeakyRelu', HardSwish: 'HardSwish', HardSigmoid: 'HardSigmoid', Sigmoid: 'Sigmoid' };
 
@@ -199,7 +203,7 @@ export class BlockProgram {
   /** Hard-rounded integer codes of every layer (⌊W/s⌋ + 1[V ≥ 0], clamped). */
   async hardCodes(): Promise<Map<string, Int32Array>> {
     const out = new Map<string, Int32Array>();
-    for (const l of this.layers) out.set(l.wq.node, hardCodes(l.wq, l.wFloorHost, await this.gpu.read(l.v)));
+    for (const l of this.layers) out.set(l.wq.node, hardCodes(l.wq, l.wFloorHost, await this.gpu.read(l.v), l.gapHost));
     return out;
   }
 
@@ -295,7 +299,7 @@ export class BlockProgram {
       const x = this.valueOf(node.inputs[0]);
       const y = this.alloc(node.outputs[0], shapeOut(0));
       this.tensors.set(node.outputs[0], y);
-      const soft = adaroundSoft(this.gpu, l.wFloor, l.v, l.params, l.soft, { ...wq.range, axis: wq.axis });
+      const soft = adaroundSoft(this.gpu, l.wFloor, l.v, l.params, l.soft, { ...wq.range, axis: wq.axis, gap: l.gap });
       this.softDispatches.add(soft);
       this.forward.push(soft);
       if (node.opType === 'Conv') {
@@ -305,6 +309,10 @@ export class BlockProgram {
         if (plan.pack) this.forward.push(plan.pack);
         this.forward.push(plan.conv);
         if (plan.packed) this.buffers.push(plan.packed.buffer);
+      } else if (node.opType === 'ConvTranspose') {
+        const bias = node.inputs[2] ? this.valueOf(node.inputs[2]) : null;
+        const p = convTransposeLayer(this.withBatch(ctx));
+        this.forward.push(...convTransposeForward(this.gpu, p, x, l.soft, bias, y, bias && this.alloc(`${node.outputs[0]} (before bias)`, y.shape)));
       } else if (node.opType === 'Gemm') {
         const c = node.inputs[2] ? this.valueOf(node.inputs[2]) : null;
         this.forward.push(gemm(this.gpu, x, l.soft, c, y, this.gemmParams(ctx)));
@@ -353,13 +361,20 @@ export class BlockProgram {
     const init = this.a.graph.initializers.get(wq.weight);
     if (!init) throw new Error(`weight "${wq.weight}" of ${wq.node} not found`);
     const w = tensorFloat32(init);
-    const { wFloor, v } = adaroundInit(w, wq);
+    const limit = this.gpu.device.limits.maxStorageBufferBindingSize;
+    if (4 * w.length > limit) {
+      const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+      throw new StudioError('unsupported-ops', `block ${this.block.name}: layer "${wq.node}" has ${mib(4 * w.length)} of weights, more than this GPU binds at once (${mib(limit)}): it cannot be reconstructed here; keep it at round to nearest (per-layer override or --method nearest)`);
+    }
+    const { wFloor, v, gap } = adaroundInit(w, wq);
     const n = w.length;
     const regSlots = adaroundRegPartials(n);
     const l: LayerState = {
       wq,
       wFloor: this.alloc(`${wq.node} wfloor`, wq.dims, wFloor).buffer,
       wFloorHost: wFloor,
+      gap: gap && this.alloc(`${wq.node} gap`, wq.dims, gap).buffer,
+      gapHost: gap,
       v: this.alloc(`${wq.node} V`, wq.dims, v),
       m: this.raw(`${wq.node} adam.m`, 4 * n),
       s2: this.raw(`${wq.node} adam.v`, 4 * n),
@@ -408,10 +423,14 @@ export class BlockProgram {
       this.backward.push(...lsqBackward(gpu, raw, gq, dx, site.sz, site.grad, opts, this.stepBuf));
       if (dx) this.setGrad(o, dx);
     }
-    const dy = this.grads.get(node.outputs[0]);
-    if (!dy) return;
-    const inName = node.inputs[0];
     const needIn = (i: number) => !!node.inputs[i] && this.needsGrad.has(this.outputName(node.inputs[i])) && node.inputs[i] !== this.block.input;
+    const dy = this.grads.get(node.outputs[0]);
+    if (!dy) {
+      // (a Split whose first output nobody downstream needs)
+      if (BACKWARD[node.opType] && node.outputs.some((o) => this.grads.has(o))) this.lowerRule(gn, needIn);
+      return;
+    }
+    const inName = node.inputs[0];
     const x = () => this.valueOf(inName);
     const dxFor = (i: number) => this.alloc(`d ${node.inputs[i]}`, this.valueOf(node.inputs[i]).shape);
     const give = (i: number, g: GpuTensor) => this.setGrad(this.outputName(node.inputs[i]), g);
@@ -423,20 +442,27 @@ export class BlockProgram {
       const w = l ? l.soft : this.valueOf(node.inputs[1]);
       if (l) {
         this.backward.push(...conv2dGradWeight(gpu, view(x(), g.xShape), view(dy, g.yShape), view(l.grad, g.wShape), g.params));
-        this.backward.push(...adaroundBackward(gpu, l.grad, l.wFloor, l.v, l.params, l.dv, l.regPartials, { ...l.wq.range, axis: l.wq.axis }, this.stepBuf));
+        this.backward.push(...adaroundBackward(gpu, l.grad, l.wFloor, l.v, l.params, l.dv, l.regPartials, { ...l.wq.range, axis: l.wq.axis, gap: l.gap }, this.stepBuf));
       }
       if (needIn(0)) {
         const dx = dxFor(0);
         this.backward.push(...conv2dGradInput(gpu, view(dy, g.yShape), view(w, g.wShape), view(dx, g.xShape), g.params));
         give(0, dx);
       }
+    } else if (op === 'ConvTranspose') {
+      const l = wq ? this.layerState(wq.node)! : null;
+      const p = convTransposeLayer(this.withBatch(ctx));
+      const dx = needIn(0) ? dxFor(0) : null;
+      this.backward.push(...convTransposeBackward(gpu, p, x(), l ? l.soft : this.valueOf(node.inputs[1]), dy, l?.grad ?? null, dx, this.buffers));
+      if (l) this.backward.push(...adaroundBackward(gpu, l.grad, l.wFloor, l.v, l.params, l.dv, l.regPartials, { ...l.wq.range, axis: l.wq.axis, gap: l.gap }, this.stepBuf));
+      if (dx) give(0, dx);
     } else if (op === 'Gemm' || op === 'MatMul') {
       const l = wq ? this.layerState(wq.node)! : null;
       const p = op === 'Gemm' ? this.gemmParams(ctx) : { transA: false, transB: false, alpha: 1, beta: 0 };
       const w = l ? l.soft : this.valueOf(node.inputs[1]);
       if (l) {
         this.backward.push(gemmGradB(gpu, x(), dy, l.grad, p));
-        this.backward.push(...adaroundBackward(gpu, l.grad, l.wFloor, l.v, l.params, l.dv, l.regPartials, { ...l.wq.range, axis: l.wq.axis }, this.stepBuf));
+        this.backward.push(...adaroundBackward(gpu, l.grad, l.wFloor, l.v, l.params, l.dv, l.regPartials, { ...l.wq.range, axis: l.wq.axis, gap: l.gap }, this.stepBuf));
       }
       if (needIn(0)) {
         const dx = dxFor(0);
@@ -449,19 +475,6 @@ export class BlockProgram {
       const [a, b] = activationParams(ACTS[op], ctx);
       this.backward.push(unaryGrad(gpu, ACTS[op], x(), dy, dx, a, b));
       give(0, dx);
-    } else if (BINARY_OPS.has(op)) {
-      for (const i of [0, 1]) {
-        if (!needIn(i)) continue;
-        const other = this.valueOf(node.inputs[1 - i]);
-        const mine = this.valueOf(node.inputs[i]);
-        if (numel(mine.shape) !== numel(dy.shape)) this.unsupported(node, 'the gradient of a broadcasting input is not implemented');
-        if (op === 'Add' || (op === 'Sub' && i === 0)) give(i, view(dy, mine.shape));
-        else if ((op === 'Mul' || op === 'Div') && i === 0) {
-          const dx = dxFor(i);
-          this.backward.push(binary(gpu, op, dy, other, dx));
-          give(i, dx);
-        } else this.unsupported(node, `the gradient through input ${i} of ${op} is not implemented`);
-      }
     } else if (ALIASES.has(op)) {
       if (needIn(0)) give(0, view(dy, this.valueOf(inName).shape));
     } else if (op === 'GlobalAveragePool' || op === 'GlobalMaxPool') {
@@ -475,9 +488,31 @@ export class BlockProgram {
       const g = poolGeometry(this.withBatch(ctx));
       this.backward.push(poolGrad(gpu, op === 'MaxPool' ? 'max' : 'avg', x(), dy, dx, { ...g.win, countIncludePad: g.countIncludePad }));
       give(0, dx);
+    } else if (BACKWARD[op]) {
+      this.lowerRule(gn, needIn);
     } else if (node.inputs.some((_, i) => needIn(i))) {
-      this.unsupported(node, 'its gradient is not implemented (needed because a trained layer comes before it in the block)');
+      this.unsupported(node, NO_GRADIENT[op] ?? 'its gradient is not implemented (needed because a trained layer comes before it in the block)');
     }
+  }
+
+  /** The backward of an op from backward-rules.ts. */
+  private lowerRule(gn: GpuNode, needIn: (i: number) => boolean): void {
+    const { node, outs } = gn;
+    const B = this.opts.batch;
+    BACKWARD[node.opType]({
+      gpu: this.gpu,
+      node,
+      ctx: this.withBatch(gn.ctx),
+      dy: (k) => (node.outputs[k] ? this.grads.get(node.outputs[k]) : undefined),
+      input: (i) => this.valueOf(node.inputs[i]),
+      output: (k) => this.tensors.get(node.outputs[k]) ?? this.valueOf(node.outputs[k]),
+      outShape: (k) => [B, ...outs[k].shape.slice(1)],
+      needs: needIn,
+      give: (i, g) => this.setGrad(this.outputName(node.inputs[i]), g),
+      alloc: (label, shape, data) => this.alloc(label, shape, data),
+      emit: (...d) => this.backward.push(...d),
+      unsupported: (what) => this.unsupported(node, what),
+    });
   }
 }
 

@@ -34,7 +34,7 @@ function tileSpec(c: OpCtx): ResampleSpec {
 }
 
 /** Split's axis and the length of every output along it. */
-function splitPlan(c: OpCtx): { axis: number; lengths: number[] } {
+export function splitPlan(c: OpCtx): { axis: number; lengths: number[] } {
   const x = c.in(0).shape;
   const axis = normAxis(c, c.int('axis', 0), x.length);
   const n = c.node.outputs.length;

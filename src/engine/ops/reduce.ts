@@ -11,7 +11,7 @@ const AXES_INPUT_FROM: Record<ReduceKind, number> = { Sum: 13, Mean: 18, Max: 18
  * The normalized axes to reduce and the output shape. No axes (absent or empty) reduce every axis,
  * or none with noop_with_empty_axes = 1: each element is then its own set.
  */
-function reducePlan(c: OpCtx, kind: ReduceKind): { axes: number[]; shape: number[] } {
+export function reducePlan(c: OpCtx, kind: ReduceKind): { axes: number[]; shape: number[] } {
   const x = c.in(0).shape;
   const asInput = c.opset >= AXES_INPUT_FROM[kind];
   const input = asInput ? c.constInput(1, `Reduce${kind} axes`) : undefined;

@@ -39,7 +39,7 @@ function axesOf(c: OpCtx, what: string): number[] | undefined {
   return c.ints('axes');
 }
 
-function slicePlan(c: OpCtx) {
+export function slicePlan(c: OpCtx) {
   const x = c.in(0).shape;
   if (c.opset < 10) return resolveSlice(x, c.ints('starts', [])!, c.ints('ends', [])!, c.ints('axes'));
   const v = (i: number, what: string) => c.constInput(i, `Slice ${what}`);
@@ -53,7 +53,7 @@ function slicePlan(c: OpCtx) {
 }
 
 /** ONNX pads [b0..bn-1, e0..en-1] over every axis, the constant and the mode. */
-function padPlan(c: OpCtx): { pads: number[]; value: number; mode: string } {
+export function padPlan(c: OpCtx): { pads: number[]; value: number; mode: string } {
   const rank = c.in(0).shape.length;
   const mode = c.string('mode', 'constant');
   if (c.opset < 11) return { pads: c.ints('pads') ?? c.ints('paddings', [])!, value: c.float('value', 0), mode };

@@ -97,8 +97,10 @@ export async function observeWeights(
     (await mseSearch(gpu, data, range, label)).forEach(keep(0));
     return { scales, zeroPoints };
   }
-  for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
-    const r1 = Math.min(rows, r0 + BLOCK_ROWS);
+  // blocks small enough to bind (AlexNet's fc6: 4096 rows of 9216 are 151 MB; bindings stop at 128 MiB here)
+  const block = Math.max(1, Math.min(BLOCK_ROWS, Math.floor(gpu.device.limits.maxStorageBufferBindingSize / (4 * cols))));
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const r1 = Math.min(rows, r0 + block);
     const o = new RowObserver(gpu, kind, range, r1 - r0, { ...opts, label });
     const x = gpu.tensor(`${label}.rows`, [r1 - r0, cols], w.subarray(r0 * cols, r1 * cols));
     try {
