@@ -5,6 +5,8 @@ import type { ModelSummary } from '../engine/types';
 import type { ClassifyProgress, ClassifyRequest, EngineClient, ImageJob } from '../worker/api';
 import type { CalibrateRequest, EvaluateRequest, QuantLayerPlan, QuantLayerRow } from '../worker/quant-api';
 import type { BlockInfo, ReconRequest } from '../worker/recon-api';
+import type { DataFreeRequest } from '../worker/data-free-api';
+import { fakeDataFree } from './fake-data-free';
 
 export function fakeSummary(fileName: string): ModelSummary {
   return {
@@ -26,6 +28,7 @@ export interface FakeEngine extends EngineClient {
   calibrations: CalibrateRequest[];
   evaluations: EvaluateRequest[];
   exports: number[];
+  dataFrees: DataFreeRequest[];
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
@@ -54,10 +57,13 @@ export function fakeEngine(): FakeEngine {
   const LAYERS = ['conv1', 'conv2', 'fc'];
   const recons: ReconRequest[] = [];
   const paused = new Set<number>();
+  const dataFrees: DataFreeRequest[] = [];
   const BLOCKS: BlockInfo[] = LAYERS.map((name, index) => ({ index, name: `layer ${name}`, kind: 'layer', layers: [name], acts: index < 2 ? 1 : 0 }));
   return {
     requests,
     recons,
+    dataFrees,
+    ...fakeDataFree(LAYERS, (id) => cancelled.has(id), dataFrees),
     reconBlocks: async () => BLOCKS,
     pauseRecon: async (jobId, p) => void (p ? paused.add(jobId) : paused.delete(jobId)),
     // loss 1/(1 + iter/10) · (1 + drop) per block, one history window per tick; each image's caches
@@ -84,7 +90,7 @@ export function fakeEngine(): FakeEngine {
         if (req.flatness) onEvent({ type: 'flatness', block: b, alphas: [-1, 0, 1], losses: [2 * req.cfg.drop, 1, 2 * req.cfg.drop] });
         onEvent({ type: 'checkpoint', checkpoint: { blocks: b + 1, state: `{"blocks":${b + 1}}` } });
       }
-      return { cancelled: false, ms: 1, blocks };
+      return { cancelled: false, ms: 1, blocks, weightSqnr: Object.fromEntries(LAYERS.map((n, i) => [n, 40 + i])) };
     },
     calibrations,
     exports,

@@ -1,11 +1,12 @@
-// The quantization commands (registered with the others in commands.ts): choose calibration
-// images, calibrate, evaluate, download the model and report, check it in onnxruntime-web.
+// The quantization commands (registered with the others in commands.ts): choose calibration images,
+// calibrate (or data-free: SQuant, nearest), evaluate, download the model and report, check it in onnxruntime-web.
 import type { Command } from './commands';
 import type { StudioState } from './store';
 import type { PickedFile } from './jobs/images';
 import { cancelJob } from './jobs/job-control';
 import { evalImagesForCalib, setCalibFiles } from './jobs/quant-setup';
 import { calibrateModel, evaluateModel } from './jobs/quantize';
+import { dataFreeBlocked, quantizeDataFree } from './jobs/data-free';
 import { downloadModel, downloadReport, verifyExport } from './jobs/export';
 import { anyJobRunning } from './quant-selectors';
 
@@ -40,6 +41,22 @@ export const quantCommands = {
     label: 'Calibrate',
     enabled: (s) => idle(s) && s.model !== null && s.preset !== null && s.calibImages.length > 0 && s.device.status === 'ready',
     perform: (ctx) => calibrateModel(ctx),
+  } satisfies Command,
+
+  /** No images: weight grids from the weights, activation ranges from a noise pass, SQuant's rounding. */
+  squantDataFree: {
+    name: 'squantDataFree',
+    label: 'SQuant (data-free)',
+    enabled: (s) => idle(s) && s.model !== null && s.preset !== null && s.device.status === 'ready' && dataFreeBlocked(s, 'squant') === null,
+    perform: (ctx) => quantizeDataFree(ctx, 'squant'),
+  } satisfies Command,
+
+  /** The data-free baseline: the same noise ranges, round to nearest on the configured grid (uniform or APoT). */
+  nearestDataFree: {
+    name: 'nearestDataFree',
+    label: 'Nearest (data-free)',
+    enabled: (s) => idle(s) && s.model !== null && s.preset !== null && s.device.status === 'ready',
+    perform: (ctx) => quantizeDataFree(ctx, 'nearest'),
   } satisfies Command,
 
   cancelCalibration: {

@@ -67,11 +67,12 @@ export function pickCalibration<T>(images: T[], count: number): T[] {
 }
 
 /**
- * The exported file's name: model, bits, method and reconstruction, e.g. resnet20_cifar10_w4a4_mse.onnx,
- * resnet20_cifar10_w4a4_mse_qdrop.onnx.
+ * The exported file's name: model, bits, method (observers, or `rounding` when data-free), APoT and
+ * reconstruction, e.g. resnet20_cifar10_w4a4_mse.onnx, resnet20_cifar10_w4a4_mse_apot_qdrop.onnx,
+ * resnet20_cifar10_w4a8_squant.onnx.
  */
-export function quantFileName(modelFile: string, c: QuantConfig, opset: ExportOpset, ext = '.onnx', recon?: string): string {
+export function quantFileName(modelFile: string, c: QuantConfig, opset: ExportOpset, ext = '.onnx', recon?: string, rounding?: string): string {
   const base = modelFile.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_');
-  const method = c.wObserver === c.aObserver ? c.wObserver : `${c.wObserver}-${c.aObserver}`;
-  return `${base}_w${c.wBits}a${c.aBits}_${method}${recon && recon !== 'nearest' ? `_${recon}` : ''}${opset === 21 ? '_opset21' : ''}${ext}`;
+  const method = rounding ?? (c.wObserver === c.aObserver ? c.wObserver : `${c.wObserver}-${c.aObserver}`);
+  return `${base}_w${c.wBits}a${c.aBits}_${method}${c.wLevels === 'apot' ? '_apot' : ''}${recon && recon !== 'nearest' ? `_${recon}` : ''}${opset === 21 ? '_opset21' : ''}${ext}`;
 }

@@ -4,6 +4,7 @@ import type { ModelSummary } from '../engine/types';
 import type { Preset } from '../data/presets';
 import type { QuantConfig } from '../quant/types';
 import type { QuantLayerRow } from '../worker/quant-api';
+import type { DataFreeRounding } from '../worker/data-free-api';
 import type { ReconConfig } from '../recon/reconstruct';
 import type { RunState, RunStatus } from './inference-slice';
 import type { ExportOpset } from './quant-config-slice';
@@ -24,6 +25,8 @@ export interface CalibrationResult {
   images: number;
   failed: number;
   ms: number;
+  /** Set when it was quantized with no data (activation ranges from a noise pass); `config` is then what ran, `panel` what the panel said. */
+  dataFree?: { rounding: DataFreeRounding; panel: QuantConfig; noiseImages: number; squantMs: number | null; sampleSource: 'images' | 'noise' };
   /** Set when the worker's quantized model is a reconstruction of `base` (the calibration itself). */
   recon?: { base: CalibrationResult; runId: number; cfg: ReconConfig };
 }

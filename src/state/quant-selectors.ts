@@ -83,5 +83,5 @@ export function anyJobRunning(s: StudioState): boolean {
 /** The calibration no longer matches what the configuration panel says. */
 export function calibrationStale(s: StudioState): boolean {
   const c = s.calibration;
-  return !!c && (c.preset !== s.preset || JSON.stringify(c.config) !== JSON.stringify(s.quantConfig));
+  return !!c && (c.preset !== s.preset || JSON.stringify(c.dataFree?.panel ?? c.config) !== JSON.stringify(s.quantConfig));
 }

@@ -17,6 +17,7 @@ import { ReconPanel } from './recon-panel';
 import { ResultsPanel } from './results-grid';
 import { RunPanel } from './run-panel';
 import { Toolbar } from './toolbar';
+import { WeightLevelsPanel } from './weight-levels-panel';
 
 export function App() {
   const ctx = useApp();
@@ -47,6 +48,7 @@ export function App() {
         <div className="work">
           <QuantPanel />
           <QuantLayersPanel />
+          <WeightLevelsPanel />
           <ReconPanel />
           <EvaluatePanel />
           <ExportPanel />

@@ -1,7 +1,8 @@
 // Export: the QDQ .onnx in opset 13 (int8/uint8) or opset 21 (int4 weights), the JSON report, what
 // onnxruntime-web's WebGPU EP will run on WASM, and a check of the file in onnxruntime-web.
 import { commands } from '../state/commands';
-import { quantFileName, type ExportOpset } from '../state/quant-config-slice';
+import type { ExportOpset } from '../state/quant-config-slice';
+import { calibrationFileName } from '../state/jobs/data-free';
 import { CommandButton, useApp, useStudio } from './app-context';
 import { JobProgress } from './job-progress';
 
@@ -19,7 +20,7 @@ export function ExportPanel() {
   const exported = useStudio((s) => (s.exported && s.exported.from === s.calibration && s.exported.opset === s.exportOpset ? s.exported : null));
   const busy = useStudio((s) => s.jobs.verify.status === 'running' || s.jobs.calib.status === 'running' || s.jobs.recon.status === 'running');
   if (!calibration) return null;
-  const fileName = quantFileName(modelFile, calibration.config, opset, '.onnx', calibration.recon?.cfg.method);
+  const fileName = calibrationFileName(modelFile, calibration, opset);
   return (
     <section className="panel" aria-label="Export">
       <div className="panel-head">

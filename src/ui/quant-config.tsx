@@ -1,7 +1,7 @@
-// The quantization configuration: bits, observer and grid for weights and for activations, weight
-// granularity, the first/last-layer 8-bit policy, the calibration image count and the overrides.
+// The quantization configuration: bits, observer and grid for weights and activations, weight scales
+// and levels (uniform or APoT), the first/last-layer 8-bit policy, calibration image count, overrides.
 import type { ReactNode } from 'react';
-import type { ObserverKind, QuantConfig } from '../quant/types';
+import type { ObserverKind, QuantConfig, WeightLevels } from '../quant/types';
 import { useApp, useStudio } from './app-context';
 import { FieldInput, parsers } from './field-input';
 
@@ -12,6 +12,12 @@ export const OBSERVERS: { id: ObserverKind; label: string; title: string }[] = [
   { id: 'percentile', label: 'Percentile', title: 'a percentile of |x| (or of each side), clipping outliers' },
   { id: 'entropy', label: 'Entropy (KL)', title: "the threshold minimizing KL divergence of the histogram, as onnxruntime's calibrator" },
 ];
+
+const LEVELS: { value: WeightLevels; label: string; title: string }[] = [
+  { value: 'uniform', label: 'uniform', title: 'integer steps of one scale per channel' },
+  { value: 'apot', label: 'APoT', title: 'additive powers of two (Li et al. 2020): denser near zero, exact int8 codes in the export' },
+];
+const LEVELS_TITLE = 'The weight grid. APoT applies to 3–7-bit layers (2- and 8-bit ones stay uniform), its range α per channel from an MSE search whatever the weight observer; 7-bit APoT exports need opset 21. Calibration and reconstruction both use it.';
 
 interface SelectProps<T extends string | number> {
   label: string;
@@ -94,6 +100,10 @@ export function QuantConfigPanel() {
               onChange={(wGranularity) => edit({ wGranularity })}
               disabled={disabled}
             />
+          </label>
+          <label className="field field-narrow" title={LEVELS_TITLE}>
+            <span>Weight levels</span>
+            <Select label="Weight levels" value={c.wLevels ?? 'uniform'} options={LEVELS} onChange={(v) => edit({ wLevels: v === 'apot' ? 'apot' : undefined })} disabled={disabled} />
           </label>
           <FieldInput label="Calib. images" title="How many calibration images to use (spread over the chosen set)" value={c.calibCount} format={String} parse={parsers.positiveInt} onCommit={(calibCount) => edit({ calibCount })} disabled={disabled} />
           {usesPercentile && (

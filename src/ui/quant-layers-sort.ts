@@ -8,7 +8,7 @@ export interface JoinedRow {
   stats: QuantLayerRow | null;
 }
 
-export type ColumnKey = 'index' | 'name' | 'op' | 'wBits' | 'aBits' | 'wRange' | 'wScale' | 'wSqnr' | 'aRange' | 'aScale' | 'aSqnr';
+export type ColumnKey = 'index' | 'name' | 'op' | 'wBits' | 'aBits' | 'wRange' | 'wScale' | 'wSqnr' | 'wSquant' | 'aRange' | 'aScale' | 'aSqnr';
 
 interface Column {
   key: ColumnKey;
@@ -30,6 +30,7 @@ export const COLUMNS: Column[] = [
   { key: 'wRange', stat: true, label: 'Range', title: 'weight range width', value: (r) => width(r.stats?.weight) },
   { key: 'wScale', stat: true, label: 'Scale', title: 'weight scale (mean over channels)', value: (r) => r.stats?.weight?.scale ?? null },
   { key: 'wSqnr', stat: true, label: 'SQNR', title: 'weight SQNR (weakest first)', value: (r) => r.stats?.weight?.sqnrDb ?? null },
+  { key: 'wSquant', stat: true, label: 'SQuant', title: 'SQuant GPU time of the layer, ms (slowest first with ▼)', value: (r) => r.stats?.squantMs ?? null },
   { key: 'aRange', stat: true, label: 'Range', title: 'activation range width', value: (r) => width(r.stats?.act) },
   { key: 'aScale', stat: true, label: 'Scale', title: 'activation scale', value: (r) => r.stats?.act?.scale ?? null },
   { key: 'aSqnr', stat: true, label: 'SQNR', title: 'activation SQNR (weakest first)', value: (r) => r.stats?.act?.sqnrDb ?? null },

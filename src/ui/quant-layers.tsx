@@ -1,12 +1,12 @@
 // The per-layer table: each weighted layer's bits (with an override: bits, or keep float) and,
-// after calibration, the range, scale and SQNR of its weights and of its input activations;
+// after calibration, the range, scale and SQNR of its weights (and SQuant's time) and of its input activations;
 // sortable by any column, so the weak layers come to the top.
 import { useMemo, useState } from 'react';
 import type { QuantLayerPlan, QuantLayerRow, QuantStats } from '../worker/quant-api';
 import { calibrationStale } from '../state/quant-selectors';
 import { useApp, useStudio } from './app-context';
 import { COLUMNS, sortRows, type ColumnKey, type JoinedRow } from './quant-layers-sort';
-import { formatDb, formatRange, formatScale, sqnrClass } from './format';
+import { formatDb, formatRange, formatScale, formatSig, sqnrClass } from './format';
 
 export function QuantLayersPanel() {
   const plan = useStudio((s) => s.quantPlan);
@@ -28,7 +28,7 @@ export function QuantLayersPanel() {
       <div className="panel-head">
         <h2>Layers</h2>
         <span className="muted">
-          {plan.length} weighted · {calibration ? `SQNR on one calibration batch${weakest !== null && Number.isFinite(weakest) ? `, weakest ${formatDb(weakest)}` : ''}` : 'range, scale and SQNR after calibration'}
+          {plan.length} weighted · {calibration ? `SQNR on one ${calibration.dataFree?.sampleSource === 'noise' ? 'noise' : calibration.dataFree ? 'evaluation' : 'calibration'} batch${weakest !== null && Number.isFinite(weakest) ? `, weakest ${formatDb(weakest)}` : ''}` : 'range, scale and SQNR after calibration'}
         </span>
         {stale && <span className="warn">(from the previous configuration)</span>}
       </div>
@@ -37,7 +37,7 @@ export function QuantLayersPanel() {
           <thead>
             <tr>
               <th colSpan={5} />
-              <th colSpan={3} className="group">
+              <th colSpan={4} className="group">
                 Weights
               </th>
               <th colSpan={3} className="group">
@@ -84,6 +84,13 @@ function LayerRow({ row }: { row: JoinedRow }) {
         <ActOverride plan={p} />
       </td>
       <StatCells s={stats?.weight ?? null} prefix="w" />
+      {stats?.squantMs !== undefined ? (
+        <td className="num mono" data-col="wSquant" data-value={stats.squantMs} title={`${stats.squantMoved ?? 0} weights moved off round to nearest`}>
+          {formatSig(stats.squantMs)} ms
+        </td>
+      ) : (
+        <td className="num muted">–</td>
+      )}
       <StatCells s={stats?.act ?? null} prefix="a" title={stats?.actTensor ?? undefined} />
     </tr>
   );
@@ -118,6 +125,7 @@ function WeightOverride({ plan }: { plan: QuantLayerPlan }) {
   const ctx = useApp();
   const o = useStudio((s) => s.quantConfig.overrides[plan.name]);
   const disabled = useStudio((s) => s.jobs.calib.status === 'running');
+  if (plan.floatReason) return <span className="muted" data-col="floatReason" title={plan.floatReason}>float: {plan.floatReason}</span>;
   const value = o?.float ? 'float' : o?.wBits !== undefined ? String(o.wBits) : '';
   const set = (v: string) => ctx.store.getState().setOverride(plan.name, v === 'float' ? { float: true } : v ? { ...o, float: undefined, wBits: Number(v) } : o?.aBits !== undefined ? { aBits: o.aBits } : null);
   return (
@@ -137,7 +145,7 @@ function ActOverride({ plan }: { plan: QuantLayerPlan }) {
   const ctx = useApp();
   const o = useStudio((s) => s.quantConfig.overrides[plan.name]);
   const disabled = useStudio((s) => s.jobs.calib.status === 'running');
-  if (plan.aBits === null) return <span className="muted" title={plan.wBits === null ? 'the layer is kept in float' : 'the network input is not quantized'}>float</span>;
+  if (plan.aBits === null) return <span className="muted" title={plan.floatReason ?? (plan.wBits === null ? 'the layer is kept in float' : 'the network input is not quantized')}>float</span>;
   const value = o?.aBits !== undefined ? String(o.aBits) : '';
   const set = (v: string) => ctx.store.getState().setOverride(plan.name, { ...o, aBits: v ? Number(v) : undefined });
   return (

@@ -1,5 +1,5 @@
-// Step 1 of quantizing: the calibration images and the labelled evaluation images, each with its
-// own drop zone and choosers, then Calibrate with its progress (ETA, cancellable).
+// Step 1 of quantizing: the calibration images and the labelled evaluation images, each with its own
+// drop zone and choosers, then data-free SQuant or Calibrate, with progress (ETA, cancellable).
 import { commands } from '../state/commands';
 import { pickCalibration } from '../state/quant-config-slice';
 import { calibrationStale } from '../state/quant-selectors';
@@ -7,6 +7,7 @@ import { CommandButton, useApp, useStudio } from './app-context';
 import { ImageSetZone } from './image-set-zone';
 import { JobProgress } from './job-progress';
 import { formatDuration } from './format';
+import { DataFreeRow } from './data-free-row';
 
 export function QuantPanel() {
   return (
@@ -19,6 +20,7 @@ export function QuantPanel() {
         <CalibZone />
         <EvalZone />
       </div>
+      <DataFreeRow />
       <CalibrateRow />
     </section>
   );
@@ -89,7 +91,7 @@ function CalibrateRow() {
         <CommandButton command={commands.calibrate} variant="primary">
           Calibrate{count ? ` on ${count} image${count === 1 ? '' : 's'}` : ''}
         </CommandButton>
-        {calibration && (
+        {calibration && !calibration.dataFree && (
           <span className="muted" data-testid="calib-summary">
             calibrated W{calibration.config.wBits}A{calibration.config.aBits} ({calibration.config.wObserver}
             {calibration.config.aObserver !== calibration.config.wObserver ? ` / ${calibration.config.aObserver}` : ''}) on {calibration.images} images in {formatDuration(calibration.ms)}

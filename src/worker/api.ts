@@ -4,6 +4,7 @@ import type { ModelSummary } from '../engine/types';
 import type { Preset } from '../data/presets';
 import type { QuantApi } from './quant-api';
 import type { ReconApi } from './recon-api';
+import type { DataFreeApi } from './data-free-api';
 
 export type DeviceStatus =
   | { ok: true; adapter: string; fallback: boolean; features: string[] }
@@ -59,7 +60,7 @@ export interface ClassifySummary {
 }
 
 /** What the worker exposes (through comlink every method becomes async on the page side). */
-export interface EngineApi extends QuantApi, ReconApi {
+export interface EngineApi extends QuantApi, ReconApi, DataFreeApi {
   device(): Promise<DeviceStatus>;
   /** Parse, prepare and plan the model; the previous model stays loaded when this throws. */
   loadModel(file: Blob, fileName: string): Promise<ModelSummary>;
@@ -69,7 +70,7 @@ export interface EngineApi extends QuantApi, ReconApi {
 }
 
 /** The page's handle on the engine: the worker through comlink, or a fake in tests. */
-export interface EngineClient extends QuantApi, ReconApi {
+export interface EngineClient extends QuantApi, ReconApi, DataFreeApi {
   device(): Promise<DeviceStatus>;
   loadModel(file: Blob, fileName: string): Promise<ModelSummary>;
   classify(req: ClassifyRequest, onProgress: (p: ClassifyProgress) => void): Promise<ClassifySummary>;

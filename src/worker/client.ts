@@ -29,6 +29,8 @@ export function createEngineClient(onCrash: (message: string) => void): EngineCl
     reconBlocks: (method) => remote.reconBlocks(method),
     reconstruct: (req, onEvent) => remote.reconstruct(req, Comlink.proxy(onEvent)),
     pauseRecon: (jobId, paused) => remote.pauseRecon(jobId, paused),
+    dataFree: (req, onProgress) => remote.dataFree(req, Comlink.proxy(onProgress)),
+    weightLevels: (layer, channel, bins) => remote.weightLevels(layer, channel, bins),
   };
 }
 
@@ -50,6 +52,8 @@ export function unavailableClient(why: string): EngineClient {
     reconBlocks: () => Promise.resolve([]),
     reconstruct: fail,
     pauseRecon: () => Promise.resolve(),
+    dataFree: fail,
+    weightLevels: fail,
   };
 }
 

@@ -2,6 +2,7 @@
 // calibration, evaluation (float and fake-quant side by side), QDQ export and onnxruntime-web checks.
 import type { Preset } from '../data/presets';
 import type { QuantConfig } from '../quant/types';
+import type { OutputFidelity } from '../quant/fidelity';
 import type { ImageJob } from './api';
 
 /** One weighted layer as the configuration places it (before calibration). */
@@ -16,6 +17,8 @@ export interface QuantLayerPlan {
   aBits: number | null;
   first: boolean;
   last: boolean;
+  /** Why a Conv/Gemm/MatMul/ConvTranspose the studio cannot quantize stays float (absent for quantizable layers). */
+  floatReason?: string;
 }
 
 /** Range, scale (per channel: the mean) and SQNR of one quantizer, measured after calibration. */
@@ -37,6 +40,9 @@ export interface QuantLayerRow {
   /** The quantized tensor feeding this layer (shared by every layer that reads it). */
   actTensor: string | null;
   act: QuantStats | null;
+  /** SQuant only: the layer's GPU time (ms) and how many of its weights moved off round to nearest. */
+  squantMs?: number;
+  squantMoved?: number;
 }
 
 export interface CalibrateRequest {
@@ -70,6 +76,21 @@ export interface EvaluateRequest {
   batchSize: number;
   /** Also run the float model (skipped when the page already has its answers for these images). */
   float: boolean;
+  /** Run the float model too and report every output's fidelity of the quantized model to it (no labels needed). */
+  fidelity?: boolean;
+}
+
+/** A dense class-score output [N, C, H, W] of one image as arg-max class maps, float and quantized. */
+export interface DensePreview {
+  output: string;
+  /** The image it was computed on. */
+  id: number;
+  classes: number;
+  width: number;
+  height: number;
+  /** Arg-max class per pixel, row-major. */
+  float: Uint8Array;
+  quant: Uint8Array;
 }
 
 export interface EvalPrediction {
@@ -84,6 +105,10 @@ export interface EvaluateProgress {
   done: number;
   total: number;
   predictions: EvalPrediction[];
+  /** With fidelity: each output's figures over the images done so far in this job. */
+  fidelity?: OutputFidelity[];
+  /** With fidelity, once: the first readable image's dense outputs. */
+  dense?: DensePreview[];
 }
 
 export interface ExportResult {

@@ -1,10 +1,11 @@
 // The worker's quantization methods over the loaded Session: the layer plan of a configuration,
-// calibration with the per-layer table, float/fake-quant evaluation, QDQ export and a check of
-// the exported file in onnxruntime-web. The QuantState stays here, next to the GPU.
+// calibration or data-free SQuant with the per-layer table, a layer's weight levels, float/fake-quant
+// evaluation, QDQ export and a check of the exported file in onnxruntime-web. The QuantState stays here.
 import * as Comlink from 'comlink';
 import { StudioError, isStudioError } from '../engine/errors';
 import type { Session } from '../engine/session';
-import { checkPresetFits } from '../data/presets';
+import { checkPresetFits, type Preset } from '../data/presets';
+import { hasDynamicSize } from '../data/input-size';
 import { applyState, calibrate } from '../quant/calibrate';
 import { exportQdq, webgpuFallbacks } from '../quant/export-qdq';
 import { layerName, place } from '../quant/placement';
@@ -13,10 +14,14 @@ import { feed, fixedBatch, isReadable, preparedBatches, runBatchSize, top1 } fro
 import { calibSource } from './calib-source';
 import { quantReport, type LayerRow } from '../quant/report';
 import type { HostTensor } from '../engine/types';
-import type { EvalPrediction, QuantApi, QuantLayerPlan, QuantLayerRow, QuantStats } from './quant-api';
+import type { EvalPrediction, EvaluateProgress, QuantApi, QuantLayerPlan, QuantLayerRow, QuantStats } from './quant-api';
 import type { ReconApi } from './recon-api';
 import { reconBlocks, reconstruct } from '../recon/reconstruct';
 import { parseState, serializeState } from '../recon/checkpoint';
+import { EvalFidelity } from './eval-fidelity';
+import type { DataFreeApi } from './data-free-api';
+import { runDataFree, weightSqnrs } from './data-free-worker';
+import { weightLevels } from './weight-levels';
 
 export interface WorkerContext {
   /** The loaded session, or a StudioError saying why there is none. */
@@ -27,7 +32,7 @@ export interface WorkerContext {
   hold: <T>(job: () => Promise<T>) => Promise<T>;
 }
 
-export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'unzip'> & ReconApi {
+export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'unzip'> & ReconApi & DataFreeApi {
   let quant: { session: Session; state: QuantState } | null = null;
   /** The state right after calibration: every reconstruction run starts from it (ablations compare like with like). */
   let calibratedState: QuantState | null = null;
@@ -43,12 +48,16 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
     async planQuant(config: QuantConfig): Promise<QuantLayerPlan[]> {
       const s = ctx.current();
       if (!s) return [];
-      const { layers, acts } = place(s.graph, config);
-      return layers.map((l) => {
+      const { layers, acts, float } = place(s.graph, config);
+      const rows: QuantLayerPlan[] = layers.map((l) => {
         const name = layerName(l.node);
         const site = acts.find((a) => a.consumers.includes(name));
         return { name, opType: l.node.opType, dims: l.dims, wBits: l.float ? null : l.wBits, aBits: site ? site.bits : null, first: l.first, last: l.last };
       });
+      // weighted ops the studio cannot quantize, with the reason (overridden layers are rows above)
+      const placed = new Set(rows.map((r) => r.name));
+      for (const f of float) if (!placed.has(f.name)) rows.push({ name: f.name, opType: f.opType, dims: [], wBits: null, aBits: null, first: false, last: false, floatReason: f.reason });
+      return rows;
     },
 
     async calibrate(req, onProgress) {
@@ -56,6 +65,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
       const input = s.summary.inputs[0];
       checkPresetFits(req.preset, input.shape, input.name);
       if (!req.images.length) throw new StudioError('bad-input', 'No calibration images: choose image files, a folder or a .zip of images for calibration.');
+      sizeInput(s, req.preset);
       const t0 = performance.now();
       const size = runBatchSize(input.shape, req.batchSize);
       const source = calibSource(req.images, req.preset, size, fixedBatch(input.shape));
@@ -84,6 +94,23 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
       });
     },
 
+    async dataFree(req, onProgress) {
+      const s = await ctx.session();
+      sizeInput(s, req.preset);
+      const signal = { get cancelled() { return ctx.isCancelled(req.jobId); } };
+      return ctx.hold(async () => {
+        const r = await runDataFree(s, req, signal, onProgress, (st, x) => layerRows(s, st, x));
+        if (r.state) quant = { session: s, state: (calibratedState = r.state) };
+        else if (quant?.session === s) applyState(s, quant.state); // cancelled: back to the quantized model the page shows
+        return r.result;
+      });
+    },
+
+    async weightLevels(layer, channel, bins) {
+      const { session: s, state } = await calibrated();
+      return ctx.hold(() => weightLevels(s, state, layer, channel, bins));
+    },
+
     async evaluate(req, onProgress) {
       const { session: s } = await calibrated();
       const input = s.summary.inputs[0];
@@ -93,6 +120,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
       const t0 = performance.now();
       let done = 0;
       let stopped = false;
+      const fid = req.fidelity ? new EvalFidelity() : null;
       await ctx.hold(async () => {
         for await (const batch of preparedBatches(req.images, req.preset, size)) {
           if (ctx.isCancelled(req.jobId)) {
@@ -101,18 +129,23 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
           }
           const ok = batch.filter(isReadable);
           const preds = new Map<number, EvalPrediction>();
+          let extra: Pick<EvaluateProgress, 'fidelity' | 'dense'> = {};
           if (ok.length) {
             const feeds = { [input.name]: feed(ok.map((p) => p.x), req.preset, fixed) };
             const logitsOf = (r: Record<string, { data: Float32Array }>) => (r[s.summary.outputs[0].name] ?? Object.values(r)[0]).data;
-            const q = top1(logitsOf(await s.run(feeds, { quant: true })), fixed || ok.length);
-            const f = req.float ? top1(logitsOf(await s.run(feeds)), fixed || ok.length) : null;
+            const qo = await s.run(feeds, { quant: true });
+            const fo = req.float || fid ? await s.run(feeds) : null;
+            const q = top1(logitsOf(qo), fixed || ok.length);
+            const f = req.float && fo ? top1(logitsOf(fo), fixed || ok.length) : null;
             ok.forEach((p, i) => preds.set(p.id, { id: p.id, quant: q[i].top1, float: f?.[i].top1 }));
+            if (fid && fo) extra = fid.add(fo, qo, ok.map((p) => p.id));
           }
           done += batch.length;
           onProgress({
             done,
             total: req.images.length,
             predictions: batch.map((p) => preds.get(p.id) ?? { id: p.id, quant: -1, float: req.float ? -1 : undefined, error: 'error' in p ? p.error : undefined }),
+            ...extra,
           });
         }
       });
@@ -135,6 +168,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
       const input = s.summary.inputs[0];
       checkPresetFits(req.preset, input.shape, input.name);
       if (!req.images.length) throw new StudioError('bad-input', 'No calibration images: reconstruction trains on the calibration images; choose some first.');
+      sizeInput(s, req.preset);
       const t0 = performance.now();
       const size = runBatchSize(input.shape, req.batchSize);
       const source = calibSource(req.images, req.preset, size, fixedBatch(input.shape));
@@ -180,7 +214,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
         } finally {
           paused.delete(req.jobId);
         }
-        return { cancelled: false, ms: performance.now() - t0, blocks };
+        return { cancelled: false, ms: performance.now() - t0, blocks, weightSqnr: weightSqnrs(s, quant.state) };
       });
     },
 
@@ -196,6 +230,12 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
       return Comlink.transfer({ bytes, fallbacks: webgpuFallbacks(state, opset), ms: performance.now() - t0 }, [bytes.buffer as ArrayBuffer]);
     },
   };
+}
+
+/** A dynamic-H/W input runs at the preset's size: reconstruction plans its blocks at it. */
+function sizeInput(s: Session, p: Preset): void {
+  const input = s.summary.inputs[0];
+  if (input && hasDynamicSize(input.shape)) s.setInputShape(input.name, [1, p.channels, p.height, p.width]);
 }
 
 /** quantReport's weight and activation rows joined per weighted layer (its weights, and the quantizer on its input). */

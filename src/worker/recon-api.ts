@@ -58,6 +58,8 @@ export interface ReconResult {
   cancelled: boolean;
   ms: number;
   blocks: number;
+  /** Each reconstructed layer's weight SQNR (dB) with its learned rounding, by node name. */
+  weightSqnr?: Record<string, number>;
 }
 
 export interface ReconApi {

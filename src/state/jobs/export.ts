@@ -3,7 +3,7 @@
 // evaluation images.
 import { StudioError } from '../../engine/errors';
 import type { AppContext } from '../store';
-import { quantFileName } from '../quant-config-slice';
+import { calibrationFileName } from './data-free';
 import type { ExportedModel, Top1s } from '../quant-results-slice';
 import { anyJobRunning } from '../quant-selectors';
 import { runJob } from './job-control';
@@ -37,7 +37,7 @@ export async function exportModel(ctx: AppContext): Promise<ExportedModel | null
   try {
     const r = await ctx.engine.exportModel(opset);
     const exported: ExportedModel = {
-      fileName: quantFileName(st.model.fileName, from.config, opset, '.onnx', from.recon?.cfg.method),
+      fileName: calibrationFileName(st.model.fileName, from, opset),
       opset,
       blob: new Blob([r.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
       fallbacks: r.fallbacks,
@@ -65,7 +65,7 @@ export async function downloadReport(ctx: AppContext): Promise<void> {
     return;
   }
   const report = buildReport(st);
-  const name = quantFileName(st.model.fileName, st.calibration.config, st.exported?.opset ?? st.exportOpset, '.report.json', st.calibration.recon?.cfg.method);
+  const name = calibrationFileName(st.model.fileName, st.calibration, st.exported?.opset ?? st.exportOpset, '.report.json');
   save(ctx, new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' }), name);
 }
 

@@ -6,6 +6,7 @@ import type { AppContext } from '../store';
 import { pickCalibration } from '../quant-config-slice';
 import type { Top1s } from '../quant-results-slice';
 import { anyJobRunning, currentFloat, currentQuant } from '../quant-selectors';
+import { currentFidelity, imageKey, wantsFidelity } from '../fidelity-slice';
 import { runJob } from './job-control';
 
 const jobsOf = (images: { id: number; name: string; blob: Blob }[]): ImageJob[] => images.map((im) => ({ id: im.id, name: im.name, blob: im.blob }));
@@ -47,13 +48,18 @@ export async function evaluateModel(ctx: AppContext): Promise<boolean> {
   // Only what is missing runs: float answers are kept while the model and preprocessing stay.
   const haveFloat = currentFloat(st) ?? {};
   const haveQuant = currentQuant(st) ?? {};
-  const todo = st.images.filter((im) => haveQuant[im.id] === undefined || haveFloat[im.id] === undefined);
-  const needFloat = todo.some((im) => haveFloat[im.id] === undefined);
+  // Fidelity (no labels, or not a one-output classifier) is measured over every image in one job.
+  const done = currentFidelity(st);
+  const fidelity = wantsFidelity(st) && !(done && done.done === done.total);
+  const todo = fidelity ? st.images : st.images.filter((im) => haveQuant[im.id] === undefined || haveFloat[im.id] === undefined);
+  const needFloat = fidelity || todo.some((im) => haveFloat[im.id] === undefined);
   const preset = st.preset;
+  const from = st.calibration;
+  const key = imageKey(st.images);
   const t0 = Date.now();
   return runJob(ctx, 'eval', 'Evaluation failed', todo.length, async (jobId) => {
     if (!todo.length) return { cancelled: false, ms: 0 };
-    const r = await ctx.engine.evaluate({ jobId, images: jobsOf(todo), preset, batchSize: st.batchSize, float: needFloat }, (p) => {
+    const r = await ctx.engine.evaluate({ jobId, images: jobsOf(todo), preset, batchSize: st.batchSize, float: needFloat, fidelity }, (p) => {
       const s = ctx.store.getState();
       if (s.jobs.eval.jobId !== jobId) return;
       const quant: Top1s = {};
@@ -63,6 +69,7 @@ export async function evaluateModel(ctx: AppContext): Promise<boolean> {
         if (x.float !== undefined) float[x.id] = x.float;
       }
       s.addEvalTop1(needFloat ? float : null, quant);
+      if (p.fidelity) s.setEvalFidelity({ from, imageKey: key, done: p.done, total: p.total, outputs: p.fidelity, dense: p.dense ?? (s.evalFidelity?.from === from ? s.evalFidelity.dense : []) });
       s.progressJob('eval', p.done, p.total);
     });
     ctx.store.getState().setEvalMs((ctx.store.getState().evalQuant?.ms ?? 0) + (Date.now() - t0));

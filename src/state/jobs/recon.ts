@@ -149,6 +149,7 @@ export async function runReconstruction(ctx: AppContext, opts: RunOptions = {}):
       );
   };
 
+  let weightSqnr: Record<string, number> | undefined; // the reconstructed weights' SQNR, per layer
   const ok = await runJob(ctx, 'recon', title, runIterations(ctx.store.getState().reconRun!).total, async (jobId) => {
     ctx.store.getState().setReconJobId(jobId);
     const r = await ctx.engine.reconstruct({ jobId, images: images.map((im) => ({ id: im.id, name: im.name, blob: im.blob })), preset, batchSize: st.batchSize, cfg, flatness: flatness ?? undefined, resume: opts.resume?.checkpoint }, (e) => {
@@ -164,6 +165,7 @@ export async function runReconstruction(ctx: AppContext, opts: RunOptions = {}):
         s.progressJob('recon', done, total, phase);
       }
     });
+    weightSqnr = r.weightSqnr;
     return r;
   });
 
@@ -180,7 +182,8 @@ export async function runReconstruction(ctx: AppContext, opts: RunOptions = {}):
     await saving;
     return false;
   }
-  if (current) s.setCalibration({ ...base, recon: { base, runId: id, cfg } });
+  const rows = base.rows.map((r) => (r.weight && weightSqnr?.[r.name] !== undefined ? { ...r, weight: { ...r.weight, sqnrDb: weightSqnr[r.name] } } : r));
+  if (current) s.setCalibration({ ...base, rows, recon: { base, runId: id, cfg } });
   await saving;
   await store.clear(modelFile).catch(() => undefined);
   if (ctx.store.getState().model?.fileName === modelFile) ctx.store.getState().setReconCheckpoint(null);

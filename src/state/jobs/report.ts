@@ -38,8 +38,9 @@ export function buildReport(st: StudioState) {
     preprocessing: c.preset,
     config: c.config,
     calibration: { images: c.images, unreadable: c.failed, seconds: c.ms / 1000 },
+    dataFree: c.dataFree ? { rounding: c.dataFree.rounding, noiseImages: c.dataFree.noiseImages, squantMs: c.dataFree.squantMs, activationSqnrOn: c.dataFree.sampleSource } : null,
     reconstruction: c.recon ? reconstructionReport(st, c.recon.runId, c.recon.cfg) : null,
-    layers: c.rows.map((r) => ({ index: r.index, name: r.name, opType: r.opType, weight: stats(r.weight), activation: r.act && { tensor: r.actTensor, ...stats(r.act) } })),
+    layers: c.rows.map((r) => ({ index: r.index, name: r.name, opType: r.opType, weight: stats(r.weight), activation: r.act && { tensor: r.actTensor, ...stats(r.act) }, ...(r.squantMs !== undefined ? { squantMs: r.squantMs, squantMoved: r.squantMoved } : {}) })),
     evaluation: ev.done
       ? {
           images: ev.done,
