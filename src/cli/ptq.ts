@@ -1,18 +1,24 @@
 // The post-training quantization pipeline shared by `quant-studio quantize` and the accuracy
 // bench: open a model, calibrate on images, export QDQ, top-1 of the studio and of onnxruntime.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ImageBatch, ImageSet } from '../data/image-set-node';
-import { checkPresetFits, PRESETS, presetForInputShape, type Preset } from '../data/presets';
+import { PRESETS, type Preset } from '../data/presets';
+import { resolveInputPreset, type InputShape } from '../data/input-size';
 import { StudioError } from '../engine/errors';
 import { Session } from '../engine/session';
 import type { HostTensor, ValueSummary } from '../engine/types';
 import type { Gpu } from '../gpu/gpu';
 import { calibrate } from '../quant/calibrate';
+import { calibrateDataFree } from '../quant/data-free';
+import { squantWeights, type SquantLayer } from '../quant/squant';
 import { exportQdq } from '../quant/export-qdq';
-import { DEFAULT_CONFIG, type ObserverKind, type QuantConfig, type QuantState } from '../quant/types';
+import { DEFAULT_CONFIG, type ObserverKind, type QuantConfig, type QuantState, type WeightLevels } from '../quant/types';
 import { engineTop1, onnxruntimeTop1, type ModelIo, type Top1 } from './top1';
+import { compareOutputs, engineRunner } from './output-fidelity';
+import type { OutputFidelity } from '../quant/fidelity';
 import { reconBlocks, reconstruct, type ReconConfig, type ReconEvents } from '../recon/reconstruct';
+import { readRegularFile } from '../data/read-file-node';
 import { checkpointPath, loadCheckpoint, saveCheckpoint, type BlockRecord, type Checkpoint, type RunIdentity } from './checkpoint';
 
 export interface PtqModel extends ModelIo {
@@ -25,16 +31,16 @@ export interface PtqModel extends ModelIo {
   presetGuessed: boolean;
 }
 
-/** Load a float model and choose its preprocessing (the preset given, or one from the input shape). */
-export async function openModel(gpu: Gpu, path: string, presetId?: keyof typeof PRESETS): Promise<PtqModel> {
+/** Load a float model and choose its preprocessing (the preset given, or one from the input shape; `size` for a dynamic H/W). */
+export async function openModel(gpu: Gpu, path: string, presetId?: keyof typeof PRESETS, size?: InputShape): Promise<PtqModel> {
   const name = basename(path);
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = readRegularFile(path, 'model', name);
   const session = await Session.load(gpu, bytes, name);
   const inputInfo = session.summary.inputs[0];
   const outputInfo = session.summary.outputs[0];
   if (!inputInfo || !outputInfo) throw new StudioError('bad-input', `${name} has no graph inputs or outputs to evaluate`, name);
-  const preset = presetId ? PRESETS[presetId] : presetForInputShape(inputInfo.shape);
-  checkPresetFits(preset, inputInfo.shape, inputInfo.name);
+  const { preset } = resolveInputPreset(inputInfo.shape, inputInfo.name, { presetId, size, how: (ex) => `give it with --input-shape, e.g. --input-shape ${ex}` });
+  if (size) session.setInputShape(inputInfo.name, [1, preset.channels, preset.height, preset.width]);
   const fixedBatch = typeof inputInfo.shape[0] === 'number' ? inputInfo.shape[0] : undefined;
   return { session, name, bytes, inputInfo, outputInfo, preset, presetGuessed: !presetId, input: inputInfo.name, output: outputInfo.name, fixedBatch };
 }
@@ -44,6 +50,8 @@ export interface PtqOptions {
   aBits: number;
   observer: ObserverKind;
   wObserver?: ObserverKind;
+  /** Weight grid; 'uniform' (the default) leaves QuantConfig.wLevels absent. */
+  wLevels?: WeightLevels;
   percentile?: number;
   perTensor?: boolean;
   symmetric?: boolean;
@@ -66,6 +74,7 @@ export function quantConfig(o: PtqOptions): QuantConfig {
     firstLast8bit: o.firstLast8bit ?? true,
     overrides: {},
     calibCount: o.calibCount,
+    ...(o.wLevels === 'apot' ? { wLevels: 'apot' as const } : {}),
   };
 }
 
@@ -97,6 +106,16 @@ export async function calibrateOn(m: PtqModel, config: QuantConfig, calib: Image
   return { state, seconds: (performance.now() - start) / 1000 };
 }
 
+/** Data-free calibration (no images): activation ranges from SQuant's noise pass (src/quant/data-free.ts). */
+export async function calibrateNoise(m: PtqModel, config: QuantConfig, batch: number, progress?: PtqProgress): Promise<{ state: QuantState; seconds: number }> {
+  const start = performance.now();
+  const state = await calibrateDataFree(m.session, config, {
+    batch: m.fixedBatch ?? batch,
+    onProgress: (p) => progress?.('calibrate', p.done, p.total, p.phase === 'weights' ? 'weights' : 'activations, noise'),
+  });
+  return { state, seconds: (performance.now() - start) / 1000 };
+}
+
 const rateDetail = (top1: number | null) => (top1 === null ? undefined : `top-1 ${(100 * top1).toFixed(2)} %`);
 
 /** Float top-1 of the engine and, with onnx, of onnxruntime on the original file. */
@@ -107,12 +126,17 @@ export async function floatTop1(m: PtqModel, set: ImageSet, batch: number, progr
 }
 
 export interface PtqRun {
-  calib: ImageSet;
+  /** Calibration images; absent: data-free (weights alone, activation ranges from a noise pass). */
+  calib?: ImageSet;
+  /** Round the weights with SQuant (E → K → C) after calibration. */
+  squant?: boolean;
   /** Labelled images for the quantized (studio) and onnxruntime top-1. */
   evalSet?: ImageSet;
   opset: 13 | 21;
   batch: number;
   progress?: PtqProgress;
+  /** Also run the float model on evalSet: its top-1 and every output's fidelity (PtqResult.float, .fidelity). */
+  fidelity?: boolean;
   /** Called with the exported model before it is evaluated (e.g. to write it). */
   onExported?: (bytes: Uint8Array, state: QuantState, calibSeconds: number) => void;
   /** Reconstruction after calibration (AdaRound / BRECQ / QDrop); absent or 'nearest' = none. */
@@ -130,11 +154,16 @@ export interface PtqResult {
   /** Blocks reconstructed (0 for nearest). */
   blocks: number;
   quant: Top1 | null;
+  /** With run.fidelity: the float model's top-1 on evalSet and each output's fidelity of the quantized model to it. */
+  float?: Top1;
+  fidelity?: OutputFidelity[];
   /** onnxruntime-node on `bytes`; null without evalSet or without onnxruntime-node. */
   onnx: Top1 | null;
   onnxMissing: boolean;
   /** With a checkpoint: the calibration's seconds and every finished block, also those of earlier sessions before a resume. */
   history: { calibSeconds: number; blocks: BlockRecord[]; resumedAt: number } | null;
+  /** With run.squant: each layer's GPU time and how many weights moved off round to nearest. */
+  squant?: SquantLayer[];
 }
 
 /** Calibrate, export the QDQ model and (with evalSet) measure its top-1 in the studio and in onnxruntime. */
@@ -147,9 +176,13 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
   }
   if (saved) ck?.onResume?.(saved);
   // A resumed run takes the calibration and the finished blocks from the checkpoint.
-  const calibrated = saved ? { state: saved.state, seconds: 0 } : await calibrateOn(m, config, run.calib, run.batch, run.progress);
+  const calib = run.calib;
+  if (recon && !calib) throw new StudioError('bad-input', `${recon.cfg.method} reconstructs on calibration images; none were given`);
+  const calibrated = saved ? { state: saved.state, seconds: 0 } : calib ? await calibrateOn(m, config, calib, run.batch, run.progress) : await calibrateNoise(m, config, run.batch, run.progress);
   const seconds = calibrated.seconds;
   let state = calibrated.state;
+  const squant = run.squant ? await squantWeights(m.session, state) : undefined;
+  if (squant) state = squant.state;
   let reconSeconds = 0;
   let blocks = 0;
   let history: PtqResult['history'] = null;
@@ -167,7 +200,7 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
       },
       onBlockEnd: async (summary, st) => {
         await recon.events?.onBlockEnd?.(summary, st);
-        done.push({ block: summary.block.name, iters: summary.iters, seconds: summary.seconds, firstLoss: summary.firstLoss, lastLoss: summary.lastLoss });
+        done.push({ block: summary.block.name, iters: summary.iters, seconds: summary.seconds, cacheSeconds: summary.cacheSeconds, firstLoss: summary.firstLoss, lastLoss: summary.lastLoss });
         if (ck) saveCheckpoint(ck.dir, { identity: ck.identity, nextBlock: current + 1, blocks, calibSeconds: saved?.calibSeconds ?? seconds, done, state: st });
       },
     };
@@ -177,9 +210,9 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
       recon.cfg,
       {
         batches: function* () {
-          for (const b of run.calib.batches(size)) yield calibFeed(b, m.fixedBatch);
+          for (const b of calib!.batches(size)) yield calibFeed(b, m.fixedBatch);
         },
-        count: run.calib.count,
+        count: calib!.count,
         startBlock: saved?.nextBlock ?? 0,
       },
       events,
@@ -189,9 +222,13 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
   }
   const bytes = exportQdq(m.session.model, m.session.graph, state, { opset: run.opset });
   run.onExported?.(bytes, state, seconds);
-  if (!run.evalSet) return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant: null, onnx: null, onnxMissing: false, history };
+  const sq = squant ? { squant: squant.layers } : {};
+  if (!run.evalSet) return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant: null, onnx: null, onnxMissing: false, history, ...sq };
   const p = run.progress;
-  const quant = await engineTop1(m.session, m, run.evalSet, { batch: run.batch, quant: true, onProgress: (d, t, r) => p?.('quantized', d, t, rateDetail(r)) });
+  const cmp = run.fidelity
+    ? await compareOutputs(run.evalSet, m, run.batch, engineRunner(m.session, m), engineRunner(m.session, m, true), (d, t, r) => p?.('quantized', d, t, rateDetail(r)))
+    : null;
+  const quant = cmp?.quant ?? (await engineTop1(m.session, m, run.evalSet, { batch: run.batch, quant: true, onProgress: (d, t, r) => p?.('quantized', d, t, rateDetail(r)) }));
   const onnx = await onnxruntimeTop1(bytes, m, run.evalSet, { batch: run.batch, onProgress: (d, t, r) => p?.('onnxruntime', d, t, rateDetail(r)) });
-  return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant, onnx, onnxMissing: onnx === null, history };
+  return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant, ...(cmp ? { float: cmp.float, fidelity: cmp.fidelity } : {}), onnx, onnxMissing: onnx === null, history, ...sq };
 }

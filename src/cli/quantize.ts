@@ -6,9 +6,13 @@ import { openImageSet } from '../data/image-set-node';
 import { adapterLabel } from '../gpu/gpu';
 import { nodeGpu } from '../gpu/node-gpu';
 import { webgpuFallbacks } from '../quant/export-qdq';
+import { place } from '../quant/placement';
 import type { Output } from './eval';
-import { floatTop1, openModel, quantConfig, quantizeAndEvaluate, type PtqProgress } from './ptq';
-import type { QuantizeArgs } from './quantize-args';
+import { openModel, quantConfig, quantizeAndEvaluate, type PtqProgress } from './ptq';
+import { batchOf, fidelityLines, modelLine } from './io-report';
+import { fidelityJson, type OutputFidelity } from '../quant/fidelity';
+import type { QuantizeArgs, QuantizeMethod } from './quantize-args';
+import { lastInput8bit, NOISE_IMAGES, squantAlpha } from '../quant/data-free';
 import { agreement, top1Rate, type Top1 } from './top1';
 import { RECON_DEFAULTS, type ReconConfig, type ReconMethod } from '../recon/reconstruct';
 import { checkpointPath, runIdentity, type Checkpoint } from './checkpoint';
@@ -18,7 +22,7 @@ export interface QuantizeResult {
   model: string;
   w: number;
   a: number;
-  method: ReconMethod;
+  method: QuantizeMethod;
   iters: number | null;
   drop: number | null;
   inputDrop: number | null;
@@ -27,12 +31,23 @@ export interface QuantizeResult {
   reconSeconds: number;
   observer: string;
   wObserver: string;
+  /** Weight grid: uniform or apot. */
+  wLevels: string;
   calibImages: number;
+  /** No --calib: activation ranges from the noise pass. */
+  dataFree: boolean;
+  /** --method squant: GPU time of the whole model and of each layer (ms), weights moved off nearest. */
+  squantMs: number | null;
+  squantLayers: { node: string; ms: number; moved: number; weights: number }[] | null;
+  /** Conv/Gemm/MatMul/ConvTranspose nodes whose weights stay float, and why (overrides included). */
+  floatLayers: { name: string; opType: string; reason: string }[];
   /** Top-1 as fractions; null without --eval (or labels), top1Onnx also without onnxruntime-node. */
   top1Float: number | null;
   top1Quant: number | null;
   top1Onnx: number | null;
   evalImages: number;
+  /** With --eval: per output name, the quantized (studio) model's fidelity to the float one. */
+  fidelity: Record<string, Omit<OutputFidelity, 'name'>> | null;
   opset: 13 | 21;
   out: string;
   calibSeconds: number;
@@ -60,25 +75,32 @@ function progressWithEta(out: Output): PtqProgress {
 export async function runQuantize(args: QuantizeArgs, out: Output): Promise<QuantizeResult> {
   const start = performance.now();
   const gpu = await nodeGpu();
-  const m = await openModel(gpu, args.model, args.preset);
-  const config = quantConfig({ ...args, calibCount: args.calibCount });
-  const batch = m.fixedBatch ?? args.batch ?? 32;
-  const calib = openImageSet(args.calib, m.preset, { limit: args.calibCount });
+  const m = await openModel(gpu, args.model, args.preset, args.inputShape);
+  // SQuant's policy (and the data-free one): the last layer's input 8-bit even when its weights are not
+  const base = quantConfig({ ...args, calibCount: args.calibCount });
+  const config = args.method === 'squant' || !args.calib ? lastInput8bit(m.session.graph, base) : base;
+  const batch = batchOf(m, args.batch, args.inputShape);
+  const calib = args.calib ? openImageSet(args.calib, m.preset, { limit: args.calibCount }) : undefined;
   const evalSet = args.eval ? openImageSet(args.eval, m.preset, { limit: args.evalCount, labelsFile: args.labels }) : undefined;
   const sym = (s: boolean) => (s ? 'symmetric' : 'asymmetric');
 
-  out.info(`${pad('model')}${m.name}: input "${m.input}" [${m.inputInfo.shape.join(', ')}], output "${m.output}" [${m.outputInfo.shape.join(', ')}]`);
+  out.info(`${pad('model')}${modelLine(m, batch)}`);
   out.info(`${pad('adapter')}${adapterLabel(gpu.adapter)}`);
   out.info(`${pad('preset')}${m.preset.id}: ${m.preset.label}${m.presetGuessed ? ' (from the input shape)' : ''}`);
   out.info(
-    `${pad('quantize')}W${config.wBits}A${config.aBits}, ${args.method === 'nearest' ? 'round to nearest' : `${args.method} rounding`}; weights per-${config.wGranularity} ${sym(config.wSymmetric)} (${config.wObserver}), ` +
+    `${pad('quantize')}W${config.wBits}A${config.aBits}, ${args.method === 'nearest' ? 'round to nearest' : args.method === 'squant' ? 'SQuant rounding (E → K → C)' : `${args.method} rounding`}; weights per-${config.wGranularity} ${config.wLevels === 'apot' ? 'APoT (α by APoT MSE search; 2/8-bit layers uniform)' : `${sym(config.wSymmetric)} (${config.wObserver})`}, ` +
       `activations per-tensor ${sym(config.aSymmetric)} (${config.aObserver}); first/last layer ${config.firstLast8bit ? '8-bit' : `W${config.wBits} like the others`}`,
   );
-  out.info(`${pad('calibration')}${calib.count} images from ${args.calib}${calib.count < args.calibCount ? ` (all it holds; --calib-count ${args.calibCount})` : ''}`);
+  const placement = place(m.session.graph, config);
+  const floatLayers = placement.float.map((f) => ({ name: f.name, opType: f.opType, reason: f.reason }));
+  out.info(`${pad('layers')}${plural(placement.layers.length + placement.float.length - placement.layers.filter((l) => l.float).length, 'weighted layer')}, ${placement.layers.filter((l) => !l.float).length} quantized${floatLayers.length ? `, ${floatLayers.length} left float:` : ''}`);
+  for (const f of floatLayers) out.info(`${pad('')}${f.name} (${f.opType}): ${f.reason}`);
+  if (calib) out.info(`${pad('calibration')}${calib.count} images from ${args.calib}${calib.count < args.calibCount ? ` (all it holds; --calib-count ${args.calibCount})` : ''}`);
+  else out.info(`${pad('calibration')}data-free: activation ranges α·σ (α ${squantAlpha(config.aBits)}) from one forward pass of ${NOISE_IMAGES} uniform-noise inputs, as SQuant; the ${config.aObserver} observer is unused`);
   if (evalSet) out.info(`${pad('evaluation')}${evalSet.count} images from ${args.eval}; labels: ${evalSet.labelSource}`);
 
-  const recon = args.method !== 'nearest';
-  const cfg: ReconConfig = { ...RECON_DEFAULTS, method: args.method, iters: args.iters, drop: args.drop, inputDrop: args.inputDrop, seed: args.seed, batch: args.reconBatch, earlyStop: args.earlyStop, cacheMiB: args.cacheMiB, cachePrecision: args.cachePrecision };
+  const recon = args.method !== 'nearest' && args.method !== 'squant';
+  const cfg: ReconConfig = { ...RECON_DEFAULTS, method: recon ? (args.method as ReconMethod) : 'nearest', iters: args.iters, drop: args.drop, inputDrop: args.inputDrop, seed: args.seed, batch: args.reconBatch, earlyStop: args.earlyStop, cacheMiB: args.cacheMiB, cachePrecision: args.cachePrecision };
   if (recon) {
     out.info(`${pad('reconstruct')}${args.method}: ${args.iters} iterations per block, batch ${cfg.batch}, drop p ${cfg.drop}, input p ${cfg.inputDrop}, seed ${cfg.seed}, λ ${cfg.lambda}, β ${cfg.betaStart}→${cfg.betaEnd}${cfg.earlyStop ? ', early stop' : ''}; caches ${cfg.cachePrecision === 'auto' ? `float32, float16 above ${cfg.cacheMiB} MiB` : `${cfg.cachePrecision === 'f16' ? 'float16' : 'float32'} within ${cfg.cacheMiB} MiB`}`);
   }
@@ -89,7 +111,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
       ? {
           dir: args.checkpoint,
           resume: args.resume,
-          identity: runIdentity(m.bytes, args.model, config, cfg, args.calib, calib),
+          identity: runIdentity(m.bytes, args.model, config, cfg, args.calib!, calib!),
           onResume: (c: Checkpoint) => {
             resumed = true;
             out.info(`${pad('resume')}${checkpointPath(args.checkpoint!)}: ${c.nextBlock} of ${c.blocks} blocks done (saved ${c.savedAt}); calibration and finished blocks taken from it`);
@@ -99,11 +121,11 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
   if (checkpoint) out.info(`${pad('checkpoint')}after every block to ${checkpointPath(checkpoint.dir)}${args.resume ? ' (resuming it if present)' : ''}`);
   let blockStart = 0;
   let blockLabel = '';
-  const float = evalSet ? (await floatTop1(m, evalSet, batch, progress)).studio : null;
-  if (float) out.result(`${pad('float')}top-1 ${pct(float)}`);
   const r = await quantizeAndEvaluate(m, config, {
     calib,
+    squant: args.method === 'squant',
     evalSet,
+    fidelity: true,
     opset: args.opset,
     batch,
     progress,
@@ -136,9 +158,20 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
       out.result(`${pad('wrote')}${args.out} (QDQ, opset ${Math.max(args.opset, m.session.opset)}, ${(bytes.length / 1024).toFixed(0)} KiB)`);
     },
   });
-  if (r.quant) out.result(`${pad('quantized')}top-1 ${pct(r.quant)} in the studio${float ? `; agrees with float on ${agreement(float, r.quant)}/${r.quant.images}` : ''}`);
-  if (r.onnx && r.quant) out.result(`${pad('onnxruntime')}top-1 ${pct(r.onnx)} on ${args.out}; agrees with the studio on ${agreement(r.quant, r.onnx)}/${r.onnx.images}`);
+  if (r.squant) {
+    const ms = r.squant.reduce((a, l) => a + l.ms, 0);
+    const moved = r.squant.reduce((a, l) => a + l.moved, 0);
+    const slow = r.squant.reduce((a, l) => (l.ms > a.ms ? l : a));
+    out.result(`${pad('squant')}${plural(r.squant.length, 'layer')} in ${ms.toFixed(1)} ms of GPU work (slowest ${slow.node} ${slow.ms.toFixed(1)} ms); ${moved} of ${r.squant.reduce((a, l) => a + l.weights, 0)} weights moved off round to nearest`);
+  }
+  const float = r.float ?? null;
+  // top-1 means something with labels or for class scores [N, K]; other outputs are judged by their fidelity alone
+  const top1Lines = !!r.quant && (r.quant.labeled > 0 || m.outputInfo.shape.length === 2);
+  if (float && top1Lines) out.result(`${pad('float')}top-1 ${pct(float)}`);
+  if (r.quant && top1Lines) out.result(`${pad('quantized')}top-1 ${pct(r.quant)} in the studio${float ? `; agrees with float on ${agreement(float, r.quant)}/${r.quant.images}` : ''}`);
+  if (r.onnx && r.quant && top1Lines) out.result(`${pad('onnxruntime')}top-1 ${pct(r.onnx)} on ${args.out}; agrees with the studio on ${agreement(r.quant, r.onnx)}/${r.onnx.images}`);
   if (r.onnxMissing) out.info(`${pad('onnxruntime')}not measured: onnxruntime-node is not installed (npm install onnxruntime-node)`);
+  for (const line of fidelityLines(r.fidelity ?? [], pad('fidelity'))) out.result(line);
   for (const line of webgpuFallbacks(r.state, args.opset)) out.info(`${pad('ort-web')}${line}`);
   const seconds = (performance.now() - start) / 1000;
   out.result(`${pad('time')}${seconds.toFixed(1)} s`);
@@ -155,11 +188,17 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
     reconSeconds: round1(r.reconSeconds),
     observer: config.aObserver,
     wObserver: config.wObserver,
-    calibImages: calib.count,
+    wLevels: config.wLevels ?? 'uniform',
+    calibImages: calib?.count ?? 0,
+    dataFree: !calib,
+    squantMs: r.squant ? round1(r.squant.reduce((a, l) => a + l.ms, 0)) : null,
+    squantLayers: r.squant?.map((l) => ({ node: l.node, ms: round1(l.ms), moved: l.moved, weights: l.weights })) ?? null,
+    floatLayers,
     top1Float: top1Rate(float),
     top1Quant: top1Rate(r.quant),
     top1Onnx: top1Rate(r.onnx),
     evalImages: evalSet?.count ?? 0,
+    fidelity: r.fidelity ? fidelityJson(r.fidelity) : null,
     opset: args.opset,
     out: args.out,
     calibSeconds: round1(r.calibSeconds),

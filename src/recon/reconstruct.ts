@@ -120,7 +120,10 @@ export interface BlockSummary {
   /** Storage of the block's caches. */
   cache: CachePrecision;
   iters: number;
+  /** Training seconds (the iterations and their loss read-backs). */
   seconds: number;
+  /** Seconds before training: the block's caches (from the block before, or the images) and its program. */
+  cacheSeconds: number;
   /** Mean reconstruction loss of the first and the last history window. */
   firstLoss: number;
   lastLoss: number;
@@ -173,6 +176,7 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
       const block = blocks[bi];
       events.onBlockStart?.(block, bi, blocks.length);
       if (!block.layers.some((l) => current.weights.some((w) => w.node === l))) continue;
+      const cacheStart = performance.now();
       let caches;
       try {
         caches = await caching.block(block, current, cfg, (d, t) => events.onCache?.(block, d, t));
@@ -199,6 +203,7 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
           if (!program) for (const b of gpu.madeSince(mark)) b.destroy();
           throw outOfMemory(e, `block ${block.name}`, `Use a smaller reconstruction batch (now ${cfg.batch}).`);
         }
+        const cacheSeconds = (performance.now() - cacheStart) / 1000;
         const trained = await train(program, cfg, bi, step, ring, input, (pts, done) => events.onLoss?.(block, pts, done));
         const codes = await program.hardCodes();
         const scales = cfg.lsq ? await program.scales() : new Map<string, number>();
@@ -208,7 +213,7 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
           acts: current.acts.map((a) => (scales.has(a.tensor) ? { ...a, scale: scales.get(a.tensor)! } : a)),
         });
         caching.quantChanged();
-        summary = { block, cache: caches.x.precision, ...trained };
+        summary = { block, cache: caches.x.precision, cacheSeconds, ...trained };
         if (cfg.flatness) summary.flatness = await blockFlatness(gpu, analysis, block, current, caches, step, cfg.batch, cfg.flatness);
       } finally {
         program?.destroy();
@@ -237,7 +242,7 @@ async function train(
   ring: GPUBuffer,
   input: ReconInput,
   onLoss: (points: LossPoint[], done: number) => void,
-): Promise<Omit<BlockSummary, 'block' | 'cache'>> {
+): Promise<Omit<BlockSummary, 'block' | 'cache' | 'cacheSeconds'>> {
   const gpu = program.gpu;
   const start = performance.now();
   const seed = (cfg.seed * 1000003 + blockIndex) >>> 0;
