@@ -1,6 +1,12 @@
-// Fake quantization y = (clamp(round(x/s_c) + z_c, qmin, qmax) − z_c)·s_c, round half to even as
-// ONNX QuantizeLinear; per tensor (channels = 1) or per channel c = (i / inner) % channels.
+// Fake quantization y = (clamp(round(x/s_c) + z_c, qmin, qmax) − z_c)·s_c in float32, as ONNX
+// QuantizeLinear → DequantizeLinear compute it: x / s divided (never x·(1/s)), rounded half to even
+// exactly (lib/quantize-linear); per tensor (channels = 1) or per channel c = (i / inner) % channels.
 // Bindings: 0 x (read), 1 y (write), 2 params [scale_c, zero_point_c] pairs (read), 3 uniforms.
+//!include quantize-linear
+
+// Tests only: the adapter's quotient moved by this many ulps, as a division within WGSL's 2.5 ulp may be.
+override QDIV_ULPS: i32 = 0;
+
 struct U { n: u32, inner: u32, channels: u32, _pad: u32, qmin: f32, qmax: f32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -16,7 +22,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let stride = nwg.x * nwg.y * 64u;
   for (var i = (wid.y * nwg.x + wid.x) * 64u + li; i < u.n; i += stride) {
     let p = params[(i / u.inner) % u.channels];
-    let q = clamp(round(x[i] / p.x) + p.y, u.qmin, u.qmax);
+    let v = x[i];
+    let d = v / p.x;
+    let quotient = select(d, bitcast<f32>(bitcast<i32>(d) + QDIV_ULPS), QDIV_ULPS != 0 && d != 0.0 && abs(d) < 1e38);
+    let q = clamp(quantize_linear_round(v, p.x, quotient) + p.y, u.qmin, u.qmax);
     y[i] = (q - p.y) * p.x;
   }
 }

@@ -5,6 +5,7 @@ import { GpuUnavailableError } from '../gpu/gpu';
 import { HELP, parseCommand, UsageError } from './args';
 import { runEval, type Output } from './eval';
 import { runQuantize } from './quantize';
+import { runCompareQdq } from './compare-qdq';
 
 /** Off a terminal, progress is written as whole lines, at most one per this many ms (and the last). */
 const PROGRESS_LINE_MS = 5000;
@@ -51,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
         },
   };
   try {
-    const result = cmd.command === 'quantize' ? await runQuantize(cmd.args, out) : await runEval(cmd.args, out);
+    const result = cmd.command === 'quantize' ? await runQuantize(cmd.args, out) : cmd.command === 'compare-qdq' ? await runCompareQdq(cmd.args, out) : await runEval(cmd.args, out);
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     return 0;
   } catch (e) {

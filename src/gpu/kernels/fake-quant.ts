@@ -1,4 +1,5 @@
-// Typed wrapper over shaders/fake-quant.wgsl: per-tensor or per-channel fake quantization.
+// Typed wrapper over shaders/fake-quant.wgsl: per-tensor or per-channel fake quantization, rounded
+// exactly as ONNX QuantizeLinear rounds (half to even of the float32 quotient x / s).
 import { type Dispatch, type Gpu, type GpuTensor } from '../gpu';
 import { elementGrid } from '../elements';
 
@@ -10,6 +11,8 @@ export interface FakeQuantParams {
   qmax: number;
   /** Axis of the channels in x.shape (ignored for one channel). */
   axis?: number;
+  /** Tests only: move the adapter's quotient x / s by this many ulps before rounding (see the shader). */
+  qdivUlps?: number;
 }
 
 /** y = fq(x). The parameters are uploaded once here; the Dispatch is re-run unchanged. */
@@ -26,5 +29,5 @@ export function fakeQuant(gpu: Gpu, x: GpuTensor, y: GpuTensor, p: FakeQuantPara
   }
   const pbuf = gpu.tensor(`${label}.params`, [2 * channels], params).buffer;
   const u = gpu.uniform(label, [n, inner, channels, 0], [p.qmin, p.qmax]);
-  return gpu.dispatch('fake-quant', [x.buffer, y.buffer, pbuf, u], elementGrid(gpu, n, 64), {}, label);
+  return gpu.dispatch('fake-quant', [x.buffer, y.buffer, pbuf, u], elementGrid(gpu, n, 64), p.qdivUlps ? { QDIV_ULPS: p.qdivUlps } : {}, label);
 }
