@@ -54,7 +54,10 @@ async function runOne(gpu: Gpu, dir: string, name: string): Promise<ConformanceR
   if (nonTensor) return { name, status: 'skipped', reason: `"${nonTensor.name}" is a sequence/optional value, not a tensor` };
   const inputs = dataFiles(dir, 'input').map(readPb);
   const expected = dataFiles(dir, 'output').map(readPb);
-  const unsupportedType = [...inputs, ...expected].find((t) => ![DT.FLOAT, DT.INT64, DT.INT32, DT.BOOL].includes(t.dataType as 1));
+  // QuantizeLinear/DequantizeLinear tests: their integer codes (carried as float32) are compared as numbers
+  const qdq = g.nodes.every((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
+  const codeTypes: number[] = qdq ? [DT.INT8, DT.UINT8, DT.INT16, DT.UINT16, DT.INT4, DT.UINT4, DT.INT2, DT.UINT2] : [];
+  const unsupportedType = [...inputs, ...expected].find((t) => ![DT.FLOAT, DT.INT64, DT.INT32, DT.BOOL, ...codeTypes].includes(t.dataType));
   if (unsupportedType) return { name, status: 'skipped', reason: `${dtypeName(unsupportedType.dataType)} tensors: the engine computes float32 (int32/int64 for shapes)` };
   if (g.outputs.length !== expected.length) return { name, status: 'skipped', reason: `${expected.length} expected outputs for ${g.outputs.length} graph outputs` };
   // Bind every input but the first float one as a constant.
@@ -101,13 +104,14 @@ export function conformanceDirs(root: string): string[] {
     .map((d) => path.join(root, d));
 }
 
-/** The ops of the foundation issue and of the model-zoo issue: every float test of these must pass. */
+/** The ops of the foundation issue and of the model-zoo issue (Q/DQ: every integer type but float8/float4): every case of these must pass. */
 const FOUNDATION = 'conv_|gemm_|matmul_|relu$|leakyrelu|clip|sigmoid|hardsigmoid|hardswish|add|sub|mul|div|maxpool_|averagepool_|globalaveragepool|flatten|reshape_|transpose_|concat_|constant_pad|slice|softmax_';
 const ELEMENTWISE =
   'erf$|gelu_(?:default|tanh)_\\d$|tanh|prelu_(?:broadcast|example)$|(?:elu|selu|softplus)(?:_default|_example)?$|sqrt|exp$|exp_example|log$|log_example|reciprocal|neg$|neg_example|abs$|floor|ceil|pow(?!_types_int(?:32|64)_float32)|sum_|mean_|max_|min_|dropout|equal|where_|expand_';
 const REDUCE_NORM = '(?:reduce_(?:mean|sum(?!_square)|max|min|l2)_|layer_normalization_|instancenorm_|lrn)|batchnorm_(?:epsilon|example)$';
 const RESAMPLE = 'convtranspose|gather_(?!elements)|resize_|upsample_|split_(?!to_sequence)|tile';
-export const REQUIRED = new RegExp(`^test_(?:${[FOUNDATION, ELEMENTWISE, REDUCE_NORM, RESAMPLE].join('|')})`);
+const QDQ = '(?:de)?quantizelinear(?!_(?:e4m3fn|e5m2|float4e2m1))';
+export const REQUIRED = new RegExp(`^test_(?:${[FOUNDATION, ELEMENTWISE, REDUCE_NORM, RESAMPLE, QDQ].join('|')})`);
 
 /** Required tests the engine does not run, each with its reason (a known gap, written down). */
 export const KNOWN_GAPS: Record<string, string> = {

@@ -7,6 +7,7 @@ import { DT, tensorFloat32, tensorValues } from '../onnx/dtype';
 import { castValues } from './ops/elementwise';
 import { OPS, SHAPE_ONLY } from './ops';
 import { OpCtx, size, type OutInfo, type Value } from './ops/op';
+import { fuseQdq } from './qdq-fuse';
 
 export interface PlanInput {
   name: string;
@@ -103,6 +104,7 @@ export function buildPlan(
   keep: string[] = [],
 ): Plan {
   const { gpuNodes, values } = analyze(g, opset, feeds);
+  fuseQdq(gpuNodes, g, keep);
   fuseActivations(gpuNodes, g, values, keep);
   // lowering is synchronous: what was made meanwhile is the plan's, but for the constants it shares
   const mark = gpu.mark();

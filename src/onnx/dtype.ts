@@ -3,7 +3,7 @@ import type { Tensor } from '../graph/ir';
 
 export const DT = {
   FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,
-  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16, UINT4: 21, INT4: 22,
+  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16, UINT4: 21, INT4: 22, UINT2: 25, INT2: 26,
 } as const;
 
 const NAMES: Record<number, string> = {
@@ -69,6 +69,11 @@ export function tensorValues(t: Tensor): Float64Array {
         const byte = dv.getUint8(i >> 1);
         const nib = i & 1 ? byte >> 4 : byte & 15;
         out[i] = t.dataType === DT.INT4 && nib > 7 ? nib - 16 : nib;
+        break;
+      }
+      case DT.INT2: case DT.UINT2: {
+        const crumb = (dv.getUint8(i >> 2) >> ((i & 3) * 2)) & 3;
+        out[i] = t.dataType === DT.INT2 && crumb > 1 ? crumb - 4 : crumb;
         break;
       }
       default: throw new Error(`tensor "${t.name}": ${dtypeName(t.dataType)} values are not supported`);

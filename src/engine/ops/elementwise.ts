@@ -6,6 +6,7 @@ import { unaryRef } from '../../ref/unary';
 import { binaryRef, broadcastShape } from '../../ref/binary';
 import { DT } from '../../onnx/dtype';
 import { view } from './nn';
+import { isCarriedInt } from './qdq';
 import type { OpCtx, OpDef, OutInfo } from './op';
 
 const same = (c: OpCtx): OutInfo[] => [{ shape: [...c.in(0).shape], dtype: c.in(0).dtype }];
@@ -36,7 +37,8 @@ function activation(op: UnaryOp, pick: (c: OpCtx) => UnaryOp = () => op): OpDef 
       return [unaryRef(pick(c), c.in(0).values!(), a, b)];
     },
     gpu: (c, l) => {
-      c.requireFloat(0);
+      // Clip also bounds integer codes carried as float32 (the exporter's Clip between Q and DQ)
+      if (op !== 'Clip' || !isCarriedInt(c.in(0).dtype)) c.requireFloat(0);
       const [a, b] = activationParams(op, c);
       // WGSL has no infinities in uniforms' arithmetic; clamp to the float32 range.
       const f = (v: number) => Math.max(-3.4028234663852886e38, Math.min(3.4028234663852886e38, v));

@@ -9,9 +9,10 @@ import { resizeOps } from './resize';
 import { convTransposeOps } from './conv-transpose';
 import { gatherOps } from './gather';
 import { quantOps, QS_DOMAIN } from './quant';
+import { qdqOps } from './qdq';
 import type { OpDef } from './op';
 
-export const OPS: Record<string, OpDef> = { ...elementwiseOps, ...broadcastOps, ...tensorOps, ...nnOps, ...reduceOps, ...normOps, ...resizeOps, ...convTransposeOps, ...gatherOps, ...quantOps };
+export const OPS: Record<string, OpDef> = { ...elementwiseOps, ...broadcastOps, ...tensorOps, ...nnOps, ...reduceOps, ...normOps, ...resizeOps, ...convTransposeOps, ...gatherOps, ...qdqOps, ...quantOps };
 export { SHAPE_ONLY };
 
 export function isSupported(opType: string, domain: string): boolean {
