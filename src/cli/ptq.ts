@@ -20,6 +20,7 @@ import type { OutputFidelity } from '../quant/fidelity';
 import { reconBlocks, reconstruct, type ReconConfig, type ReconEvents } from '../recon/reconstruct';
 import { readRegularFile } from '../data/read-file-node';
 import { checkpointPath, loadCheckpoint, saveCheckpoint, type BlockRecord, type Checkpoint, type RunIdentity } from './checkpoint';
+import { Recoverer, type RecoveryOptions, type ResumePoint } from './recover';
 
 export interface PtqModel extends ModelIo {
   session: Session;
@@ -143,6 +144,8 @@ export interface PtqRun {
   recon?: { cfg: ReconConfig; events?: ReconEvents };
   /** Write the run's state after every reconstructed block to dir (src/cli/checkpoint.ts); with resume, continue the checkpoint there. */
   checkpoint?: { dir: string; resume: boolean; identity: RunIdentity; onResume?: (c: Checkpoint) => void };
+  /** Recreate a lost GPU device and continue (src/cli/recover.ts); absent: a lost device ends the run. */
+  recover?: RecoveryOptions;
 }
 
 export interface PtqResult {
@@ -178,7 +181,15 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
   // A resumed run takes the calibration and the finished blocks from the checkpoint.
   const calib = run.calib;
   if (recon && !calib) throw new StudioError('bad-input', `${recon.cfg.method} reconstructs on calibration images; none were given`);
-  const calibrated = saved ? { state: saved.state, seconds: 0 } : calib ? await calibrateOn(m, config, calib, run.batch, run.progress) : await calibrateNoise(m, config, run.batch, run.progress);
+  const recoverer = new Recoverer(m, run.recover);
+  const calibrated = saved
+    ? { state: saved.state, seconds: 0 }
+    : await recoverer.run(
+        'calibration',
+        () => (calib ? calibrateOn(m, config, calib, run.batch, run.progress) : calibrateNoise(m, config, run.batch, run.progress)),
+        () => 'started the calibration again',
+        () => 'Run the command again.',
+      );
   const seconds = calibrated.seconds;
   let state = calibrated.state;
   const squant = run.squant ? await squantWeights(m.session, state) : undefined;
@@ -192,6 +203,12 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
     blocks = reconBlocks(m.session, state, recon.cfg.method).length;
     let current = saved?.nextBlock ?? 0;
     const done: BlockRecord[] = [...(saved?.done ?? [])];
+    let finished: ResumePoint = { block: saved?.nextBlock ?? 0, state };
+    // after a lost device: the checkpoint's last finished block, or the state kept in memory
+    const resumeFrom = (): ResumePoint => {
+      const c = ck && existsSync(checkpointPath(ck.dir)) ? loadCheckpoint(ck.dir, ck.identity) : null;
+      return c ? { block: c.nextBlock, state: c.state } : finished;
+    };
     const events: ReconEvents = {
       ...recon.events,
       onBlockStart: (b, i, n) => {
@@ -201,21 +218,25 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
       onBlockEnd: async (summary, st) => {
         await recon.events?.onBlockEnd?.(summary, st);
         done.push({ block: summary.block.name, iters: summary.iters, seconds: summary.seconds, cacheSeconds: summary.cacheSeconds, firstLoss: summary.firstLoss, lastLoss: summary.lastLoss });
+        finished = { block: current + 1, state: st };
         if (ck) saveCheckpoint(ck.dir, { identity: ck.identity, nextBlock: current + 1, blocks, calibSeconds: saved?.calibSeconds ?? seconds, done, state: st });
       },
     };
-    state = await reconstruct(
-      m.session,
-      state,
-      recon.cfg,
-      {
-        batches: function* () {
-          for (const b of calib!.batches(size)) yield calibFeed(b, m.fixedBatch);
-        },
-        count: calib!.count,
-        startBlock: saved?.nextBlock ?? 0,
-      },
-      events,
+    const attempt = () => {
+      const from = resumeFrom();
+      const batches = function* () {
+        for (const b of calib!.batches(size)) yield calibFeed(b, m.fixedBatch);
+      };
+      return reconstruct(m.session, from.state, recon.cfg, { batches, count: calib!.count, startBlock: from.block }, events);
+    };
+    state = await recoverer.run(
+      'reconstruction',
+      attempt,
+      () => `resumed at block ${resumeFrom().block + 1}${ck ? ` from ${checkpointPath(ck.dir)}` : ' from the finished blocks kept in memory'}`,
+      () =>
+        ck && existsSync(checkpointPath(ck.dir))
+          ? `The finished blocks are saved in ${checkpointPath(ck.dir)}: run the same command with --resume to continue at block ${resumeFrom().block + 1}.`
+          : `Run the command again${ck ? '' : '; with --checkpoint DIR the finished blocks are kept across runs'}.`,
     );
     reconSeconds = (performance.now() - t0) / 1000;
     if (ck) history = { calibSeconds: saved?.calibSeconds ?? seconds, blocks: done, resumedAt: saved?.nextBlock ?? 0 };

@@ -16,6 +16,7 @@ import { lastInput8bit, NOISE_IMAGES, squantAlpha } from '../quant/data-free';
 import { agreement, top1Rate, type Top1 } from './top1';
 import { RECON_DEFAULTS, type ReconConfig, type ReconMethod } from '../recon/reconstruct';
 import { checkpointPath, runIdentity, type Checkpoint } from './checkpoint';
+import type { Gpu } from '../gpu/gpu';
 
 
 export interface QuantizeResult {
@@ -72,7 +73,12 @@ function progressWithEta(out: Output): PtqProgress {
   };
 }
 
-export async function runQuantize(args: QuantizeArgs, out: Output): Promise<QuantizeResult> {
+/** Tests only (no flag reaches it): called after each loss read-back with the run's current device, e.g. to destroy it. */
+export interface QuantizeHooks {
+  afterLoss?: (gpu: Gpu, block: number, itersDone: number) => void;
+}
+
+export async function runQuantize(args: QuantizeArgs, out: Output, hooks: QuantizeHooks = {}): Promise<QuantizeResult> {
   const start = performance.now();
   const gpu = await nodeGpu();
   const m = await openModel(gpu, args.model, args.preset, args.inputShape);
@@ -138,7 +144,8 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
               blockLabel = `${i + 1}/${n} ${b.name}`;
               out.progress?.(`${pad('block')}${blockLabel}: caching inputs`);
             },
-            onLoss: (_b, pts, done) => {
+            onLoss: (b, pts, done) => {
+              hooks.afterLoss?.(m.session.gpu, b.index, done);
               const last = pts[pts.length - 1];
               const rate = (performance.now() - blockStart) / 1000 / done;
               out.progress?.(`${pad('block')}${blockLabel}: ${done}/${cfg.iters} loss ${last.rec.toPrecision(4)} round ${last.reg.toPrecision(4)} · ${(1 / rate).toFixed(1)} it/s · ETA ${Math.ceil(rate * (cfg.iters - done))} s`);
@@ -151,6 +158,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output): Promise<Quan
         }
       : undefined,
     checkpoint,
+    recover: { newGpu: nodeGpu, onRecover: (message) => out.info(`${pad('gpu')}${message}`) },
     onExported: (bytes, state, calibSeconds) => {
       out.result(`${pad('calibrated')}${plural(state.weights.length, 'weight tensor')}, ${plural(state.acts.length, 'activation quantizer')} ${resumed ? 'from the checkpoint' : `in ${calibSeconds.toFixed(1)} s`}`);
       mkdirSync(dirname(args.out) || '.', { recursive: true });

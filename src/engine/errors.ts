@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'bad-image'
   | 'no-webgpu'
   | 'bad-input'
+  | 'gpu-lost'
   | 'cancelled';
 
 export class StudioError extends Error {

@@ -2,6 +2,7 @@
 // keyed by kernel name + override constants, bind groups, and recording/submission of dispatches.
 // Kernel wrappers build Dispatch records once (at plan time); running a plan only encodes them.
 import { shaderSource } from './shaders';
+import { GpuLostError, unlessLost, type LossInfo } from './device-loss';
 
 export interface GpuTensor {
   buffer: GPUBuffer;
@@ -79,6 +80,13 @@ export class Gpu {
   private ownTotal = 0;
   private sharedBuffers = new Map<string, GPUBuffer>();
   readonly hasF16: boolean;
+  /** Set once the device is lost (not by our own destroy()); every later wait or read throws GpuLostError. */
+  private lostInfo: LossInfo | null = null;
+  private disposed = false;
+  /** An allocation the GPU could not make since the last throwErrors (later results would read unwritten memory). */
+  private oom: string | null = null;
+  /** Resolves when the device is lost (never after our own destroy()). */
+  readonly lost: Promise<LossInfo>;
 
   constructor(
     readonly device: GPUDevice,
@@ -86,8 +94,24 @@ export class Gpu {
   ) {
     this.hasF16 = device.features.has('shader-f16');
     device.addEventListener('uncapturederror', (ev) => {
-      this.errors.push((ev as GPUUncapturedErrorEvent).error.message);
+      const error = (ev as GPUUncapturedErrorEvent).error;
+      // an allocation the GPU could not make: later results would read unwritten memory
+      if (error.constructor?.name === 'GPUOutOfMemoryError' || /out of memory/i.test(error.message)) this.oom ??= error.message;
+      else this.errors.push(error.message);
     });
+    this.lost = device.lost.then(
+      (info) =>
+        new Promise<LossInfo>((resolve) => {
+          if (this.disposed) return; // our own destroy(): not a loss, never resolves
+          this.lostInfo ??= { reason: info.reason ?? 'unknown', message: info.message ?? '' };
+          resolve(this.lostInfo);
+        }),
+    );
+  }
+
+  /** Why the device was lost, or null while it works. */
+  get lostReason(): LossInfo | null {
+    return this.lostInfo;
   }
 
   static async create(gpu: GPU | undefined, where = 'this browser'): Promise<Gpu> {
@@ -288,11 +312,17 @@ export class Gpu {
   /** Run dispatches and wait for the queue; throws with the GPU's own message on validation errors. */
   async run(dispatches: Dispatch[]): Promise<void> {
     this.encode(dispatches);
-    await this.device.queue.onSubmittedWorkDone();
+    await unlessLost(this.device.queue.onSubmittedWorkDone(), this.lost);
     this.throwErrors();
   }
 
   throwErrors(): void {
+    const oom = this.oom;
+    this.oom = null;
+    if (this.lostInfo || oom !== null) {
+      this.errors = [];
+      throw new GpuLostError(this.lostInfo ?? { reason: 'out-of-memory', message: oom! });
+    }
     if (this.errors.length) {
       const msg = this.errors.join('\n');
       this.errors = [];
@@ -312,7 +342,14 @@ export class Gpu {
     const enc = this.device.createCommandEncoder({ label: 'readback' });
     enc.copyBufferToBuffer(buffer, 0, staging, 0, Math.min(size, buffer.size));
     this.device.queue.submit([enc.finish()]);
-    await staging.mapAsync(1 /* GPUMapMode.READ */, 0, size);
+    try {
+      await unlessLost(staging.mapAsync(1 /* GPUMapMode.READ */, 0, size), this.lost);
+    } catch (e) {
+      // a lost device rejects the map before (or without) its lost promise settling: give it a moment
+      if (!this.lostInfo) await Promise.race([this.lost, new Promise((r) => setTimeout(r, 200))]);
+      if (this.lostInfo) throw new GpuLostError(this.lostInfo);
+      throw e;
+    }
     const out = new Float32Array(staging.getMappedRange(0, size).slice(0, n * 4));
     staging.unmap();
     this.staging.push(staging);
@@ -325,6 +362,7 @@ export class Gpu {
   }
 
   destroy(): void {
+    this.disposed = true;
     for (const b of this.staging) b.destroy();
     this.device.destroy();
   }

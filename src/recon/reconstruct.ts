@@ -14,6 +14,7 @@ import { stepBuffer, stepRing, writeSteps, STEP_BYTES, type StepValues } from '.
 import { blockFlatness, type FlatnessCurve, type FlatnessOptions } from './flatness';
 import type { CachePrecision } from './cache';
 import { RunCaches } from './block-caches';
+import { lostAt } from '../gpu/device-loss';
 
 export type ReconMethod = 'nearest' | 'adaround' | 'brecq' | 'qdrop';
 export const RECON_METHODS: ReconMethod[] = ['nearest', 'adaround', 'brecq', 'qdrop'];
@@ -171,8 +172,9 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
   const ring = stepRing(gpu, cfg.historyEvery, 'recon');
   let current = applyState(session, state);
   const caching = new RunCaches(session, analysis, input);
+  let bi = input.startBlock ?? 0;
   try {
-    for (let bi = input.startBlock ?? 0; bi < Math.min(blocks.length, input.endBlock ?? blocks.length); bi++) {
+    for (; bi < Math.min(blocks.length, input.endBlock ?? blocks.length); bi++) {
       const block = blocks[bi];
       events.onBlockStart?.(block, bi, blocks.length);
       if (!block.layers.some((l) => current.weights.some((w) => w.node === l))) continue;
@@ -221,6 +223,9 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
       }
       await events.onBlockEnd?.(summary, current);
     }
+  } catch (e) {
+    // a lost device names the block it hit; blocks before it are finished (onBlockEnd had their state)
+    throw lostAt(e, { phase: 'reconstruction', block: bi, blockName: blocks[bi]?.name });
   } finally {
     caching.destroy();
     step.destroy();

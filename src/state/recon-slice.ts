@@ -105,6 +105,8 @@ export interface ReconRun extends ReconRunRecord {
   /** Pause time since lastTick, and the start of the pause in progress. */
   pausedMs: number;
   pausedAt: number | null;
+  /** What the run survived, e.g. "GPU device was lost during block 3 …; recreated it and resumed at block 3". */
+  notices?: string[];
 }
 
 export interface Ablation {
@@ -246,6 +248,13 @@ export function applyReconEvent(run: ReconRun, e: ReconEvent, now: number): Reco
       // the bucket being filled becomes a (narrower) point of its own
       if (c?.pending) next.curves = { ...run.curves, [e.block]: { ...c, points: [...c.points, { iter: c.pending.iter / c.pending.n, rec: c.pending.rec / c.pending.n, reg: c.pending.reg / c.pending.n }], pending: null } };
       else if (!c) next.curves = { ...run.curves, [e.block]: emptyCurve() };
+      break;
+    }
+    case 'recovered': {
+      // the block starts again on the new device: its curve and progress too
+      blocks[e.block] = { ...at(e.block), status: 'pending', itersDone: 0, cacheDone: 0 };
+      next.curves = { ...run.curves, [e.block]: emptyCurve() };
+      next.notices = [...(run.notices ?? []), e.message];
       break;
     }
     case 'flatness':

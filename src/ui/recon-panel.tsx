@@ -93,7 +93,16 @@ function RunRow() {
 function ReconProgress() {
   const run = useStudio((s) => s.reconRun);
   const paused = run?.status === 'paused';
-  return <JobProgress kind="recon" testId="recon" unit="iterations" paused={paused} etaMs={run ? (now) => reconEta(run, now).overall : undefined} />;
+  return (
+    <>
+      <JobProgress kind="recon" testId="recon" unit="iterations" paused={paused} etaMs={run ? (now) => reconEta(run, now).overall : undefined} />
+      {run?.notices?.map((m, i) => (
+        <div key={i} className="muted" role="status" data-testid="recon-notice">
+          {m}
+        </div>
+      ))}
+    </>
+  );
 }
 
 /** The current (or last) run: loss per block against iteration, and the flatness of each block. */

@@ -5,10 +5,11 @@ import * as Comlink from 'comlink';
 import { StudioError } from '../engine/errors';
 import { installErrorTransfer } from './error-transfer';
 import type { ClassifyProgress, ClassifyRequest, EngineApi, EngineClient } from './api';
+import { workerName } from './device-recovery';
 
 export function createEngineClient(onCrash: (message: string) => void): EngineClient {
   installErrorTransfer();
-  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: workerName(location.search) });
   worker.addEventListener('error', (ev) => {
     onCrash(`The engine worker failed: ${ev.message || 'it could not start'}. Reload the page to start it again.`);
   });

@@ -16,14 +16,17 @@ import { createQuantApi } from './quant-worker';
 import { floatClassMaps } from './eval-fidelity';
 import type { HostTensor } from '../engine/types';
 import { unzipFiles } from './unzip';
+import { parseTestHooks } from './device-recovery';
 import type { ClassMapOutput, ClassifyRequest, ClassifySummary, ClassifyProgress, DeviceStatus, EngineApi, Prediction } from './api';
 
 installErrorTransfer();
 
-const gpu: Promise<Gpu> = Gpu.create(self.navigator.gpu, 'this browser');
+let gpu: Promise<Gpu> = Gpu.create(self.navigator.gpu, 'this browser');
 gpu.catch(() => undefined); // reported through device() and loadModel()
 
 let session: Session | null = null;
+/** The loaded model's bytes: a lost device is recreated and the model reopened from them. */
+let sessionBytes: Uint8Array | null = null;
 let runs = 0; // classify calls in flight: a new model waits for them before the old one is freed
 const cancelled = new Set<number>();
 
@@ -59,7 +62,18 @@ async function loaded(): Promise<Session> {
   throw new StudioError('bad-input', 'No model is loaded: open an .onnx model (or try the demo) first.');
 }
 
-const quant = createQuantApi({ session: loaded, current: () => session, isCancelled: (id) => cancelled.has(id), hold });
+/** A new device after `lost`'s was lost, and the loaded model reopened on it (the same bytes). */
+async function recreate(lost: Session): Promise<Session> {
+  if (session !== lost || !sessionBytes) throw new StudioError('gpu-lost', 'The GPU device was lost and the model changed meanwhile; load the model again.');
+  const g = await Gpu.create(self.navigator.gpu, 'this browser');
+  const next = await Session.load(g, sessionBytes, lost.fileName);
+  gpu = Promise.resolve(g);
+  session = next;
+  lost.gpu.destroy();
+  return next;
+}
+
+const quant = createQuantApi({ session: loaded, current: () => session, isCancelled: (id) => cancelled.has(id), hold, recreate, testHooks: parseTestHooks(self.name) });
 
 const api: EngineApi = {
   async device(): Promise<DeviceStatus> {
@@ -79,6 +93,7 @@ const api: EngineApi = {
     const next = await Session.load(g, bytes, fileName);
     const old = session;
     session = next;
+    sessionBytes = bytes;
     if (old && old !== next) disposeLater(old);
     return next.summary;
   },

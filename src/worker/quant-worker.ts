@@ -22,6 +22,7 @@ import { EvalFidelity } from './eval-fidelity';
 import type { DataFreeApi } from './data-free-api';
 import { runDataFree, weightSqnrs } from './data-free-worker';
 import { weightLevels } from './weight-levels';
+import { lossHook, lostOutside, surviveLoss, type ResumePoint, type TestHooks } from './device-recovery';
 
 export interface WorkerContext {
   /** The loaded session, or a StudioError saying why there is none. */
@@ -30,6 +31,10 @@ export interface WorkerContext {
   isCancelled: (jobId: number) => boolean;
   /** Count a job in flight, so the session is not freed under it. */
   hold: <T>(job: () => Promise<T>) => Promise<T>;
+  /** A new GPU device after this session's was lost, and the model reopened on it. */
+  recreate: (lost: Session) => Promise<Session>;
+  /** Test-only switches from the page's ?test-hooks query (src/worker/device-recovery.ts). */
+  testHooks: TestHooks;
 }
 
 export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'unzip'> & ReconApi & DataFreeApi {
@@ -38,8 +43,17 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
   let calibratedState: QuantState | null = null;
   const paused = new Set<number>();
 
+  /** A new device for a lost one; the quantized model (CPU state) is set up again on it. */
+  const recreate = async (lost: Session): Promise<Session> => {
+    const next = await ctx.recreate(lost);
+    if (quant?.session === lost) quant = { session: next, state: applyState(next, quant.state) };
+    return next;
+  };
+
   const calibrated = async (): Promise<{ session: Session; state: QuantState }> => {
-    const s = await ctx.session();
+    const current = await ctx.session();
+    // a device lost in an earlier job is replaced before this one starts
+    const s = current.gpu.lostReason ? await recreate(current) : current;
     if (!quant || quant.session !== s || !s.hasQuant) throw new StudioError('bad-input', 'The model is not calibrated yet: choose calibration images and press Calibrate first.');
     return quant;
   };
@@ -83,7 +97,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
           });
         } catch (e) {
           if (isStudioError(e) && e.code === 'cancelled') return { cancelled: true, ms: performance.now() - t0, images: source.used(), failed: source.failed, rows: [] };
-          throw e;
+          throw await lostOutside(e, 'calibration', s, recreate);
         }
         quant = { session: s, state };
         calibratedState = state;
@@ -163,7 +177,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
     },
 
     async reconstruct(req, onEvent) {
-      const { session: s } = await calibrated();
+      let { session: s } = await calibrated();
       if (!calibratedState) throw new StudioError('bad-input', 'The model is not calibrated yet: press Calibrate first.');
       const input = s.summary.inputs[0];
       checkPresetFits(req.preset, input.shape, input.name);
@@ -186,24 +200,43 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
       const count = source.used();
       return ctx.hold(async () => {
         let blocks = 0;
+        // the last finished block's state: a lost device is recreated and the run goes on from it
+        let finished: ResumePoint = { block: req.resume?.blocks ?? 0, state: start };
+        const recovery = {
+          session: s,
+          recreate,
+          onSession: (next: Session) => {
+            s = next;
+            quant = { session: s, state: calibratedState! };
+          },
+          onRecovered: (block: number, message: string) => onEvent({ type: 'recovered', block, message }),
+          stopAdvice: (block: number) => `The finished blocks are kept: resume the reconstruction to continue at block ${block + 1}.`,
+        };
         try {
-          const state = await reconstruct(
-            s,
-            start,
-            { ...req.cfg, flatness: req.flatness },
-            { batches: source.batches, count, signal, startBlock: req.resume?.blocks ?? 0 },
-            {
-              onBlockStart: (_b, i, n) => onEvent({ type: 'block-start', block: i, total: n }),
-              onCache: (b, done, total) => onEvent({ type: 'cache', block: b.index, done, total }),
-              onLoss: (b, points, itersDone) => onEvent({ type: 'loss', block: b.index, points, itersDone }),
-              onBlockEnd: async (sum, st) => {
-                blocks++;
-                onEvent({ type: 'block-end', block: sum.block.index, iters: sum.iters, seconds: sum.seconds, firstLoss: sum.firstLoss, lastLoss: sum.lastLoss, cache: sum.cache });
-                if (sum.flatness) onEvent({ type: 'flatness', block: sum.block.index, alphas: sum.flatness.alphas, losses: sum.flatness.losses });
-                onEvent({ type: 'checkpoint', checkpoint: { blocks: sum.block.index + 1, state: serializeState(st) } });
+          const state = await surviveLoss(recovery, () => finished, (session, from) => {
+            sizeInput(session, req.preset);
+            return reconstruct(
+              session,
+              from.state,
+              { ...req.cfg, flatness: req.flatness },
+              { batches: source.batches, count, signal, startBlock: from.block },
+              {
+                onBlockStart: (_b, i, n) => onEvent({ type: 'block-start', block: i, total: n }),
+                onCache: (b, done, total) => onEvent({ type: 'cache', block: b.index, done, total }),
+                onLoss: (b, points, itersDone) => {
+                  onEvent({ type: 'loss', block: b.index, points, itersDone });
+                  lossHook(ctx.testHooks, session.gpu, b.index);
+                },
+                onBlockEnd: async (sum, st) => {
+                  blocks++;
+                  finished = { block: sum.block.index + 1, state: st };
+                  onEvent({ type: 'block-end', block: sum.block.index, iters: sum.iters, seconds: sum.seconds, firstLoss: sum.firstLoss, lastLoss: sum.lastLoss, cache: sum.cache });
+                  if (sum.flatness) onEvent({ type: 'flatness', block: sum.block.index, alphas: sum.flatness.alphas, losses: sum.flatness.losses });
+                  onEvent({ type: 'checkpoint', checkpoint: { blocks: sum.block.index + 1, state: serializeState(st) } });
+                },
               },
-            },
-          );
+            );
+          });
           quant = { session: s, state };
         } catch (e) {
           // cancelled or failed: the session goes back to the calibrated model, not a half-reconstructed one

@@ -52,6 +52,8 @@ export type ReconEvent =
       cache: CachePrecision;
     }
   | { type: 'flatness'; block: number; alphas: number[]; losses: number[] }
+  /** The GPU device was lost; the worker recreated it and starts again at `block` (its last finished block's state). */
+  | { type: 'recovered'; block: number; message: string }
   | { type: 'checkpoint'; checkpoint: ReconCheckpoint };
 
 export interface ReconResult {
