@@ -256,6 +256,7 @@ try {
     if (prev.reconstruction) results.reconstruction = prev.reconstruction;
     if (prev.trainStep) results.trainStep = prev.trainStep;
     if (prev.hostile) results.hostile = prev.hostile;
+    if (prev.squantApot) results.squantApot = prev.squantApot;
   } catch {
     // no earlier file
   }
@@ -297,6 +298,8 @@ if (!process.argv.includes('--no-train-step')) {
     if (ct.status !== 0) exitCode = 1;
   }
 }
+// ~45 min: SQuant data-free vs nearest, APoT vs uniform (nearest, QDrop 100 it/block), SQuant GPU time per adapter (results.json `squantApot`)
+if (!process.argv.includes('--no-squant-apot') && spawnSync(path.join(repoRoot, 'node_modules/.bin/tsx'), ['bench/squant-apot.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' }).status !== 0) exitCode = 1;
 if (!process.argv.includes('--no-recon')) {
   // Hours on a CPU-emulated adapter (2000 iterations × 11 blocks × 4 methods × 3 configs); minutes on a GPU.
   say('reconstruction table (bench/recon.ts, Node + Dawn) …');
