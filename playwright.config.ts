@@ -2,7 +2,9 @@
 // SwiftShader (see ../shared/WEBGPU-HERE.md). Run one spec at a time: npx playwright test e2e/<spec>.
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4173;
+// E2E_PORT lets several checkouts or sessions run specs at once: each builds into its own folder.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
+const OUT = process.env.E2E_PORT ? ` --outDir .e2e-dist/${PORT}` : '';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -31,7 +33,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite build${OUT} && npx vite preview${OUT} --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,
     // Always a fresh build: a preview left running from older sources would test stale code.
     reuseExistingServer: false,

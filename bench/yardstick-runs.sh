@@ -9,11 +9,11 @@ mkdir -p bench/out
 run() { echo "== $*"; $R "$@" 2>&1 | tee -a bench/out/yardstick-runs.log; }
 # done 2026-12-03 (79.80 %): run --configs W2A4 --methods qdrop --iters 500 --seeds 1005
 run --configs W2A4 --methods brecq --iters 500 --seeds 1005
-run --configs W2A4 --methods qdrop --iters 1000 --seeds 1005
-run --configs W2A4 --methods adaround --iters 500 --seeds 1005
 for s in 1006 1007; do
   run --configs W2A4 --methods qdrop --iters 500 --seeds $s
   run --configs W2A4 --methods brecq --iters 500 --seeds $s
 done
+run --configs W2A4 --methods qdrop --iters 1000 --seeds 1005
+run --configs W2A4 --methods adaround --iters 500 --seeds 1005
 run --configs W2A4 --methods brecq --iters 2000 --seeds 1005
 run --configs W4A4 --methods qdrop --iters 2000 --seeds 1005
