@@ -8,7 +8,7 @@ R="npx tsx bench/recon.ts --calib 1024 --checkpoint bench/checkpoints"
 mkdir -p bench/out
 run() { echo "== $*"; $R "$@" 2>&1 | tee -a bench/out/yardstick-runs.log; }
 # done 2026-12-03 (79.80 %): run --configs W2A4 --methods qdrop --iters 500 --seeds 1005
-run --configs W2A4 --methods brecq --iters 500 --seeds 1005
+# done 2026-12-03 (82.30 %): run --configs W2A4 --methods brecq --iters 500 --seeds 1005
 for s in 1006 1007; do
   run --configs W2A4 --methods qdrop --iters 500 --seeds $s
   run --configs W2A4 --methods brecq --iters 500 --seeds $s
