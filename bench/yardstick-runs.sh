@@ -1,19 +1,31 @@
 #!/bin/bash
 # Issue 10's yardstick runs (ResNet-20, 1024 calibration images, batch 32), one after another,
 # each resumable through bench/checkpoints: rerun this script to continue where it stopped.
-# A finished row is in bench/results.json under `reconstruction`; its checkpoint can then go.
+# A row already in bench/results.json (`reconstruction`, same config, method, iterations, seed and
+# 1024 calibration images) is skipped; a finished row's checkpoint can then leave the repo.
 set -u
 cd "$(dirname "$0")/.."
-R="npx tsx bench/recon.ts --calib 1024 --checkpoint bench/checkpoints"
 mkdir -p bench/out
-run() { echo "== $*"; $R "$@" 2>&1 | tee -a bench/out/yardstick-runs.log; }
-# done 2026-12-03 (79.80 %): run --configs W2A4 --methods qdrop --iters 500 --seeds 1005
-# done 2026-12-03 (82.30 %): run --configs W2A4 --methods brecq --iters 500 --seeds 1005
+# done CONFIG METHOD ITERS SEED: exit 0 when results.json holds that row.
+done_row() {
+  node -e '
+    const [c, m, i, s] = process.argv.slice(1);
+    const runs = require("./bench/results.json").reconstruction;
+    process.exit(runs.some((r) => r.calibImages === 1024 && r.itersPerBlock === +i && r.rows.some((x) => x.config === c && x.method === m && x.seed === +s)) ? 0 : 1);
+  ' "$@"
+}
+run() { # CONFIG METHOD ITERS SEED
+  if done_row "$@"; then echo "== $* (in results.json)"; return; fi
+  echo "== $*"
+  npx tsx bench/recon.ts --calib 1024 --checkpoint bench/checkpoints --configs "$1" --methods "$2" --iters "$3" --seeds "$4" 2>&1 | tee -a bench/out/yardstick-runs.log
+}
+run W2A4 qdrop 500 1005
+run W2A4 brecq 500 1005
 for s in 1006 1007; do
-  run --configs W2A4 --methods qdrop --iters 500 --seeds $s
-  run --configs W2A4 --methods brecq --iters 500 --seeds $s
+  run W2A4 qdrop 500 $s
+  run W2A4 brecq 500 $s
 done
-run --configs W2A4 --methods qdrop --iters 1000 --seeds 1005
-run --configs W2A4 --methods adaround --iters 500 --seeds 1005
-run --configs W2A4 --methods brecq --iters 2000 --seeds 1005
-run --configs W4A4 --methods qdrop --iters 2000 --seeds 1005
+run W2A4 qdrop 1000 1005
+run W2A4 adaround 500 1005
+run W2A4 brecq 2000 1005
+run W4A4 qdrop 2000 1005
