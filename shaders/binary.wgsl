@@ -1,17 +1,9 @@
 // Element-wise y = a OP b with numpy broadcasting. OP (override): 0 Add, 1 Sub, 2 Mul, 3 Div,
 // 4 Pow, 5 PRelu (b the slope), 6 Max, 7 Min (NaN wins, as numpy), 8 Equal (1 or 0), 9 a (Expand).
-// Bindings: 0 a (read), 1 b (read), 2 y (write), 3 uniforms {n, rank, shape[8], aStrides[8], bStrides[8]}.
+// Bindings: 0 a (read), 1 b (read), 2 y (write), 3 uniforms {n, rank, shape[8], aStrides[8], bStrides[8],
+// 0[8]} (shaders/lib/broadcast.wgsl).
+//!include broadcast
 override OP: u32 = 0u;
-
-struct U {
-  n: u32,
-  rank: u32,
-  pad0: u32,
-  pad1: u32,
-  shape: array<vec4u, 2>,
-  sa: array<vec4u, 2>, // 0 where a broadcasts
-  sb: array<vec4u, 2>,
-}
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
@@ -64,24 +56,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   // long-running invocations (per-workgroup overhead dominates there), GPUs one element each.
   let stride = nwg.x * nwg.y * 64u;
   // Same shapes collapse to one dimension of unit strides: no index arithmetic.
-  let flat = u.rank <= 1u && u.sa[0].x == 1u && u.sb[0].x == 1u;
+  let flat = u.rank <= 1u && u.strides[0][0].x == 1u && u.strides[1][0].x == 1u;
   for (var i = (wid.y * nwg.x + wid.x) * 64u + li; i < u.n; i += stride) {
     if (flat) {
       y[i] = f(a[i], b[i]);
       continue;
     }
-    // Walk dimensions innermost first; consecutive threads read consecutive (or repeated) elements.
-    var rem = i;
-    var ia = 0u;
-    var ib = 0u;
-    for (var k = u.rank; k > 0u; k--) {
-      let d = k - 1u;
-      let size = u.shape[d >> 2u][d & 3u];
-      let c = rem % size;
-      rem = rem / size;
-      ia += c * u.sa[d >> 2u][d & 3u];
-      ib += c * u.sb[d >> 2u][d & 3u];
-    }
-    y[i] = f(a[ia], b[ib]);
+    let at = broadcastAt(i);
+    y[i] = f(a[at.x], b[at.y]);
   }
 }

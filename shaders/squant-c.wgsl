@@ -3,30 +3,14 @@
 // descending order of their priority take their E-time number; the order is never sorted: the
 // threshold priority is found by a bitwise binary search on counts, ties go by index (a prefix
 // count over the threads' contiguous ranges). Every element then gets clamp(rn + z, qmin, qmax).
-// Bindings: 0 v (read f32), 1 zp (read i32 per channel), 2 rn (read_write i32: in round(v) after
-// SQuant-K, out the codes), 3 err (read f32), 4 pri (read f32: > 0 up, < 0 down), 5 uniforms.
-struct U { channels: u32, n: u32, doC: u32, _pad: u32, qmin: i32, qmax: i32 }
-
-@group(0) @binding(0) var<storage, read> v: array<f32>;
-@group(0) @binding(1) var<storage, read> zp: array<i32>;
-@group(0) @binding(2) var<storage, read_write> rn: array<i32>;
-@group(0) @binding(3) var<storage, read> err: array<f32>;
-@group(0) @binding(4) var<storage, read> pri: array<f32>;
-@group(0) @binding(5) var<uniform> u: U;
-
-//!include squant
+// Bindings (shaders/lib/squant-c.wgsl): 0 v, 1 zp, 2 rn (in round(v), out the codes), 3 err, 4 pri, 5 uniforms.
+//!include squant-c
 
 const WG = 64u;
 var<workgroup> partHi: array<i32, WG>;
 var<workgroup> part: array<u32, WG>;
 var<workgroup> sumHi: i32;
 var<workgroup> total: u32;
-
-// Priority bits in the direction (non-negative float32: its bits order as its values).
-fn bitsOf(i: u32, up: bool) -> u32 {
-  let p = pri[i];
-  return bitcast<u32>(select(select(0.0, -p, p < 0.0), select(0.0, p, p > 0.0), up));
-}
 
 // Σ over the workgroup of each thread's x (uniform result).
 fn workgroupSum(li: u32, x: u32) -> u32 {
@@ -46,8 +30,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let c = wid.y * nwg.x + wid.x;
   if (c >= u.channels) { return; }
   let z = zp[c];
-  let lo = f32(u.qmin - z);
-  let hi = f32(u.qmax - z);
   let base = c * u.n;
   let span = (u.n + WG - 1u) / WG;
   let start = base + min(li * span, u.n);
@@ -58,20 +40,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var ties = 0u;
   var seen = 0u;
   if (u.doC != 0u) {
-    var h = 0;
-    var l = 0u;
-    for (var i = start; i < end; i++) {
-      h += sqFixedHi(err[i]);
-      l += sqFixedLo(err[i]);
-    }
-    partHi[li] = h;
+    let e = sqErrSum(start, end);
+    partHi[li] = e.hi;
     workgroupBarrier();
     if (li == 0u) {
       var s = 0;
       for (var t = 0u; t < WG; t++) { s += partHi[t]; }
       sumHi = s;
     }
-    let d = sqDecide(workgroupUniformLoad(&sumHi), workgroupSum(li, l));
+    let d = sqDecide(workgroupUniformLoad(&sumHi), workgroupSum(li, e.lo));
     up = d.up;
     if (d.topk > 0u) {
       // the largest t with #{bits ≥ t} ≥ topk: the topk-th largest priority (below 2: bits 30, 31 are 0)
@@ -97,20 +74,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       flips = true;
     }
   }
-  for (var i = start; i < end; i++) {
-    var r = rn[i];
-    if (flips) {
-      let b = bitsOf(i, up);
-      var flip = b > threshold;
-      if (b == threshold) {
-        flip = seen < ties;
-        seen++;
-      }
-      if (flip) {
-        let a = sqElem(v[i], lo, hi);
-        r = a.r + select(-select(0, 1, a.down), select(0, 1, a.up), up);
-      }
-    }
-    rn[i] = clamp(r + z, u.qmin, u.qmax);
-  }
+  sqWriteCodes(start, end, z, up, flips, threshold, ties, seen);
 }

@@ -1,5 +1,5 @@
 // SQuant's element state and flip decision (CPU twin: src/ref/squant.ts), shared by squant-k.wgsl
-// and squant-c.wgsl. Error sums are exact fixed point: e·2^32 = hi·2^16 + lo with
+// and the C stage (lib/squant-c.wgsl). Error sums are exact fixed point: e·2^32 = hi·2^16 + lo with
 // hi = floor(e·2^16) (i32) and lo = round(frac·2^16) in [0, 2^16] (u32), summed separately.
 
 struct SqElem {

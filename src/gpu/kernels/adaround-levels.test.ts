@@ -2,15 +2,12 @@
 // forward and backward against the float64 reference (src/ref/adaround-levels.ts), that reference's
 // backward against central differences, and the initialisation (neighbours, h(V) = rest, hard codes).
 import { describe, expect, it } from 'vitest';
-import { adaroundBackward, adaroundInit, adaroundParams, adaroundRegPartials, adaroundSoft, channelLayout, hardCodes } from './adaround';
-import { reduceSum } from './reduce-sum';
-import { stepBuffer, writeStep } from './step';
+import { adaroundInit, channelLayout, hardCodes } from './adaround';
+import { expectBackward, expectCentralDiffs, FD_CASES, randV, softOnGpu } from './adaround-test-lib';
 import { rectSigmoidRef } from '../../ref/adaround';
 import { levelsBackwardRef, levelsInitRef, levelsSoftRef } from '../../ref/adaround-levels';
 import { apotCodeRef, apotMidpoints, apotWeightCodes } from '../../ref/apot';
 import { expectClose, freshSeed, randArray, rng, testGpu } from '../../test/helpers';
-
-const KINK = Math.log(11); // h(±log 11) = 1 or 0: the clamp of h
 
 /** A weight quantizer with APoT levels, weights spread over the whole grid and beyond its clamp, and V away from the kinks. */
 function setup(seed: number, shape: number[], axis: number, bits: number) {
@@ -22,9 +19,7 @@ function setup(seed: number, shape: number[], axis: number, bits: number) {
   const w = Float32Array.from({ length: n }, (_, i) => (r() * 2 - 1) * 1.15 * m * scales[Math.floor(i / inner) % channels]);
   const p = { dims: shape, axis, scales, zeroPoints: new Array<number>(channels).fill(0), range: { qmin: -m, qmax: m }, levels };
   const init = adaroundInit(w, p);
-  const v = randArray(n, r, -6, 6);
-  for (let i = 0; i < n; i++) while (Math.abs(Math.abs(v[i]) - KINK) < 1e-3 || Math.abs(v[i]) < 1e-3) v[i] = Math.fround(-6 + 12 * r());
-  return { r, n, w, p, lo: init.wFloor, gap: init.gap!, v, v0: init.v, levels };
+  return { r, n, w, p, lo: init.wFloor, gap: init.gap!, v: randV(n, r), v0: init.v, levels };
 }
 
 const cases = [
@@ -39,25 +34,19 @@ describe('adaround levels forward vs float64 reference', () => {
     const gpu = await testGpu();
     const seed = freshSeed();
     const { n, p, lo, gap, v, levels } = setup(seed, [...shape], axis, bits);
-    const [lt, gt, vt] = [gpu.tensor('lo', [...shape], lo).buffer, gpu.tensor('gap', [...shape], gap).buffer, gpu.tensor('v', [...shape], v)];
-    const params = adaroundParams(gpu, p);
-    const soft = gpu.tensor('soft', [...shape]);
-    const hard = gpu.tensor('hard', [...shape]);
-    const o = { ...p.range, axis, gap: gt };
-    await gpu.run([adaroundSoft(gpu, lt, vt, params, soft, o), adaroundSoft(gpu, lt, vt, params, hard, { ...o, hard: true })]);
+    const { soft, hard } = await softOnGpu(gpu, [...shape], lo, v, p, gap);
     // float32 sigmoid (≈1e-7 relative) times the gap, and lo + h·gap rounded to float32 (half an ulp of the max code)
     const m = levels[levels.length - 1];
     const sMax = Math.max(...p.scales);
-    expectClose(await gpu.read(soft), levelsSoftRef(lo, gap, v, p), { rtol: 1e-6, atol: sMax * m * (1e-6 + 2 ** -23) }, `soft, seed ${seed}`);
-    const hardGot = await gpu.read(hard);
-    expectClose(hardGot, levelsSoftRef(lo, gap, v, p, true), { rtol: 0, atol: 0 }, `hard, seed ${seed}`);
+    expectClose(soft, levelsSoftRef(lo, gap, v, p), { rtol: 1e-6, atol: sMax * m * (1e-6 + 2 ** -23) }, `soft, seed ${seed}`);
+    expectClose(hard, levelsSoftRef(lo, gap, v, p, true), { rtol: 0, atol: 0 }, `hard, seed ${seed}`);
     // hard rounding picks lo or hi: codes in the level set, exactly what DequantizeLinear gives
     const codes = hardCodes(p, lo, v, gap);
     const set = new Set(levels);
     const { inner, channels } = channelLayout(shape, axis);
     for (let i = 0; i < n; i++) {
       expect(set.has(Math.abs(codes[i])) && (codes[i] === lo[i] || codes[i] === lo[i] + gap[i]), `seed ${seed}: code ${codes[i]} at ${i}`).toBe(true);
-      expect(hardGot[i], `seed ${seed}: element ${i}`).toBe(Math.fround(codes[i] * p.scales[Math.floor(i / inner) % channels]));
+      expect(hard[i], `seed ${seed}: element ${i}`).toBe(Math.fround(codes[i] * p.scales[Math.floor(i / inner) % channels]));
     }
   });
 });
@@ -73,50 +62,21 @@ describe('adaround levels backward vs float64 reference', () => {
     const seed = freshSeed();
     const { r, n, p, lo, gap, v } = setup(seed, [...shape], axis, bits);
     const dWs = randArray(n, r, -1, 1);
-    const step = stepBuffer(gpu);
-    writeStep(gpu, step, { iter: 3, seed: 1, beta, lambda, lrV: 0, lrS: 0, bc1: 1, bc2: 1 });
-    const dV = gpu.tensor('dV', [...shape]);
-    const slots = adaroundRegPartials(n);
-    const partials = gpu.buffer('partials', slots * 4);
-    const reg = gpu.tensor('reg', [2], new Float32Array([0, 5])).buffer;
-    const o = { ...p.range, axis, gap: gpu.tensor('gap', [...shape], gap).buffer };
-    await gpu.run([
-      ...adaroundBackward(gpu, gpu.tensor('dW', [...shape], dWs), gpu.tensor('lo', [...shape], lo).buffer, gpu.tensor('v', [...shape], v), adaroundParams(gpu, p), dV, partials, o, step),
-      reduceSum(gpu, partials, slots, reg, 1, 'add'),
-    ]);
     const want = levelsBackwardRef(dWs, gap, v, p, beta, lambda);
     const sMax = Math.max(...p.scales);
     const gMax = gap.reduce((a, g) => Math.max(a, g), 0);
-    expectClose(await gpu.read(dV), want.dV, { rtol: 1e-4, atol: 1e-6 * (sMax * gMax + 2 * beta * lambda) }, `dV, seed ${seed}`);
-    const got = await gpu.read(reg, 2);
-    expect(Math.abs(got[1] - 5 - want.reg), `reg ${got[1] - 5} vs ${want.reg}, seed ${seed}`).toBeLessThanOrEqual(1e-5 * lambda * n + 1e-6);
-    expect(got[0], `seed ${seed}: other slot untouched`).toBe(0);
+    await expectBackward(gpu, [...shape], { dW: dWs, wFloor: lo, v, gap, p, iter: 3, beta, lambda }, want, { rtol: 1e-4, atol: 1e-6 * (sMax * gMax + 2 * beta * lambda) }, seed);
   });
 });
 
 describe('adaround levels reference backward vs central differences of the float64 forward', () => {
-  it.each([
-    [7.3, 0.01],
-    [2, 0.1],
-    [20, 0.05],
-  ])('β = %s, λ = %s', (beta, lambda) => {
+  it.each(FD_CASES)('β = %s, λ = %s', (beta, lambda) => {
     const seed = freshSeed();
     const { r, n, p, lo, gap, v } = setup(seed, [6, 4, 3, 3], 0, 4);
     const dWs = randArray(n, r, -1, 1);
-    const v64 = Float64Array.from(v);
     const reg = (vv: ArrayLike<number>) => Array.from(vv).reduce((a, x) => a + 1 - Math.abs(2 * rectSigmoidRef(x) - 1) ** beta, 0) * lambda;
     const loss = (vv: ArrayLike<number>) => levelsSoftRef(lo, gap, vv, p, false, false).reduce((a, w, i) => a + dWs[i] * w, 0) + reg(vv);
-    const want = levelsBackwardRef(dWs, gap, v, p, beta, lambda);
-    const h = 1e-6;
-    const fd = Float64Array.from({ length: n }, (_, i) => {
-      const [vp, vm] = [v64.slice(), v64.slice()];
-      vp[i] += h;
-      vm[i] -= h;
-      return (loss(vp) - loss(vm)) / (2 * h);
-    });
-    expectClose(fd, want.dV, { rtol: 1e-5, atol: 1e-6 }, `dV, seed ${seed}`);
-    expect(want.dV.filter((d) => d === 0).length, `seed ${seed}: saturated`).toBeGreaterThan(0);
-    expect(want.dV.filter((d) => d !== 0).length, `seed ${seed}: active`).toBeGreaterThan(n / 4);
+    expectCentralDiffs(loss, v, levelsBackwardRef(dWs, gap, v, p, beta, lambda).dV, seed);
     expect(gap.filter((g) => g === 0).length, `seed ${seed}: some weights beyond the clamp`).toBeGreaterThan(0);
   });
 });

@@ -15,7 +15,7 @@ function dispatch(gpu: Gpu, op: BinaryOp | 'Expand', a: GpuTensor, b: GpuTensor,
   const shape = y.shape;
   const c = collapseDims(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
   const n = numel(shape);
-  const u = gpu.uniform(op, [n, c.shape.length, 0, 0, ...padTo(c.shape, 8, 1), ...padTo(c.strides[0]), ...padTo(c.strides[1])]);
+  const u = gpu.uniform(op, [n, c.shape.length, 0, 0, ...padTo(c.shape, 8, 1), ...padTo(c.strides[0]), ...padTo(c.strides[1]), ...padTo([])]); // no third operand
   return gpu.dispatch('binary', [a.buffer, b.buffer, y.buffer, u], elementGrid(gpu, n, 64), { OP: CODES[op] }, op);
 }
 
