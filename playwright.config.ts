@@ -8,6 +8,7 @@ const OUT = process.env.E2E_PORT ? ` --outDir .e2e-dist/${PORT}` : '';
 
 export default defineConfig({
   testDir: 'e2e',
+  outputDir: process.env.E2E_PORT ? `test-results/e2e-${PORT}` : 'test-results',
   timeout: 300_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,

@@ -2,38 +2,15 @@
 // choosers, no calibration images, SQuant W4A8 in one click, evaluate, download; onnxruntime-node on
 // the file gives the page's top-1, the level plot shows a layer's uniform and APoT grids; then APoT.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Page } from '@playwright/test';
-import { CIFAR_TEST, chooseFilesIn, cifarTestImages, expect, loadResnet, openStudio, test } from './fixtures';
+import { cifarClasses, cifarTestImages, download, expect, figure, jobEnd, openResnetWith, test } from './fixtures';
 import { ortTop1 } from './ort-reference';
 
 const EVAL = 100;
 
-async function jobEnd(page: Page, id: string, timeout = 120_000): Promise<string> {
-  const status = page.getByTestId(`${id}-status`);
-  await expect(status).toHaveText(/^(done|cancelled|failed)$/, { timeout });
-  return (await status.textContent()) ?? '';
-}
-
-async function figure(page: Page, id: string): Promise<{ correct: number; total: number }> {
-  const el = page.getByTestId(id);
-  return { correct: Number(await el.getAttribute('data-correct')), total: Number(await el.getAttribute('data-total')) };
-}
-
-async function download(page: Page, command: string): Promise<{ name: string; path: string }> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-command="${command}"]`).click()]);
-  const path = test.info().outputPath(dl.suggestedFilename());
-  await dl.saveAs(path);
-  return { name: dl.suggestedFilename(), path };
-}
-
 test('SQuant W4A8 with no calibration data: evaluate, download, onnxruntime agrees; the level plot shows both grids', async ({ page }) => {
   const evalImages = cifarTestImages(EVAL);
-  const { classes } = JSON.parse(readFileSync(join(CIFAR_TEST, '../labels.json'), 'utf8')) as { classes: string[] };
-  await openStudio(page);
-  await loadResnet(page);
-  await chooseFilesIn(page, 'eval-zone', 'Files…', evalImages);
-  await expect(page.getByTestId('eval-count')).toHaveText(String(EVAL));
+  const classes = cifarClasses();
+  await openResnetWith(page, { eval: evalImages });
   await page.getByLabel('Weight bits', { exact: true }).selectOption('4');
   await page.getByLabel('Activation bits', { exact: true }).selectOption('8');
   await expect(page.getByTestId('config-summary')).toHaveText('W4A8');

@@ -1,7 +1,7 @@
 // Shared e2e setup: paths into ../shared (relative to the repo root), a `test` whose every page
 // fails on console errors, and helpers that drive the page the way a person does (file chooser).
 import { test as base, expect, type Page } from '@playwright/test';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +24,11 @@ function pngs(dir: string, n: number, from: number): string[] {
 /** The first n CIFAR-10 test images (sorted), as absolute paths. */
 export function cifarTestImages(n: number, from = 0): string[] {
   return pngs(CIFAR_TEST, n, from);
+}
+
+/** CIFAR-10's class names in label order (labels.json beside the test images). */
+export function cifarClasses(): string[] {
+  return (JSON.parse(readFileSync(join(CIFAR_TEST, '../labels.json'), 'utf8')) as { classes: string[] }).classes;
 }
 
 /** The first n CIFAR-10 training images (the calibration pool), as absolute paths. */
@@ -84,4 +89,37 @@ export async function waitForRunEnd(page: Page, timeout = 240_000): Promise<stri
 export async function loadResnet(page: Page): Promise<void> {
   await chooseFiles(page, 'Open model…', [RESNET20]);
   await expect(page.getByTestId('model-summary')).toContainText('resnet20_cifar10.onnx', { timeout: 60_000 });
+}
+
+/** Open the page, load ResNet-20 and choose its evaluation images (calibration images first, when given) through the file choosers. */
+export async function openResnetWith(page: Page, images: { eval: string[]; calib?: string[] }): Promise<void> {
+  await openStudio(page);
+  await loadResnet(page);
+  if (images.calib) {
+    await chooseFilesIn(page, 'calib-zone', 'Files…', images.calib);
+    await expect(page.getByTestId('calib-count')).toHaveText(String(images.calib.length));
+  }
+  await chooseFilesIn(page, 'eval-zone', 'Files…', images.eval);
+  await expect(page.getByTestId('eval-count')).toHaveText(String(images.eval.length));
+}
+
+/** Wait for a job's status (calib, eval, verify) to settle and return it. */
+export async function jobEnd(page: Page, id: string, timeout = 150_000): Promise<string> {
+  const status = page.getByTestId(`${id}-status`);
+  await expect(status).toHaveText(/^(done|cancelled|failed)$/, { timeout });
+  return (await status.textContent()) ?? '';
+}
+
+/** A top-1 figure's counts (float-top1, quant-top1, agreement, ort-top1). */
+export async function figure(page: Page, id: string): Promise<{ correct: number; total: number }> {
+  const el = page.getByTestId(id);
+  return { correct: Number(await el.getAttribute('data-correct')), total: Number(await el.getAttribute('data-total')) };
+}
+
+/** Click the command's download button and save the file in the test's output folder. */
+export async function download(page: Page, command: string): Promise<{ name: string; path: string }> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-command="${command}"]`).click()]);
+  const path = test.info().outputPath(dl.suggestedFilename());
+  await dl.saveAs(path);
+  return { name: dl.suggestedFilename(), path };
 }

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { basename, join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { CIFAR_TEST, chooseFilesIn, cifarTestImages, cifarTrainImages, expect, loadResnet, openStudio, test } from './fixtures';
+import { chooseFilesIn, cifarClasses, cifarTestImages, cifarTrainImages, download, expect, figure, jobEnd, openResnetWith, openStudio, test } from './fixtures';
 import { ortTop1 } from './ort-reference';
 
 const CALIB = 64;
@@ -22,18 +22,6 @@ const SETUPS: Setup[] = [
   { w: 8, a: 8, observer: 'minmax', opset: 13, file: 'resnet20_cifar10_w8a8_minmax.onnx' },
   { w: 4, a: 4, observer: 'mse', opset: 21, file: 'resnet20_cifar10_w4a4_mse_opset21.onnx' },
 ];
-
-/** Wait for a job's status (calib, eval, verify) to settle and return it. */
-async function jobEnd(page: Page, id: string, timeout = 150_000): Promise<string> {
-  const status = page.getByTestId(`${id}-status`);
-  await expect(status).toHaveText(/^(done|cancelled|failed)$/, { timeout });
-  return (await status.textContent()) ?? '';
-}
-
-async function figure(page: Page, id: string): Promise<{ correct: number; total: number }> {
-  const el = page.getByTestId(id);
-  return { correct: Number(await el.getAttribute('data-correct')), total: Number(await el.getAttribute('data-total')) };
-}
 
 /** The largest gap between 16 ms timer ticks on the page's thread over `ms`. */
 function worstTimerGap(page: Page, ms: number): Promise<number> {
@@ -61,22 +49,10 @@ async function configure(page: Page, s: Setup): Promise<void> {
   await expect(page.getByTestId('config-summary')).toHaveText(`W${s.w}A${s.a}`);
 }
 
-async function download(page: Page, command: string): Promise<{ name: string; path: string }> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-command="${command}"]`).click()]);
-  const path = test.info().outputPath(dl.suggestedFilename());
-  await dl.saveAs(path);
-  return { name: dl.suggestedFilename(), path };
-}
-
 test('quantize ResNet-20 W8A8 and W4A4: calibrate, evaluate, download; onnxruntime gives the page’s accuracy', async ({ page }) => {
   const evalImages = cifarTestImages(EVAL);
-  const { classes } = JSON.parse(readFileSync(join(CIFAR_TEST, '../labels.json'), 'utf8')) as { classes: string[] };
-  await openStudio(page);
-  await loadResnet(page);
-  await chooseFilesIn(page, 'calib-zone', 'Files…', cifarTrainImages(CALIB));
-  await expect(page.getByTestId('calib-count')).toHaveText(String(CALIB));
-  await chooseFilesIn(page, 'eval-zone', 'Files…', evalImages);
-  await expect(page.getByTestId('eval-count')).toHaveText(String(EVAL));
+  const classes = cifarClasses();
+  await openResnetWith(page, { calib: cifarTrainImages(CALIB), eval: evalImages });
   await expect(page.getByTestId('quant-layers').locator('tbody tr')).toHaveCount(20); // 19 Conv + 1 Gemm
 
   for (const s of SETUPS) {

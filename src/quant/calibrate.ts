@@ -48,6 +48,22 @@ export async function quantizeLayer(session: Session, l: WeightedLayer, config: 
   return { node: layerName(l.node), weight: l.weight, dims: l.dims, range, axis, scales, zeroPoints, codes: quantizeCodes(w, l.dims, axis, range, scales, zeroPoints) };
 }
 
+/** Throws StudioError 'cancelled' once the signal is set: long jobs read it between steps. */
+export function throwIfCancelled(signal: { readonly cancelled: boolean } | undefined, what = 'calibration'): void {
+  if (signal?.cancelled) throw new StudioError('cancelled', `${what} was cancelled`);
+}
+
+/** Calibration's first phase: each layer's weights quantized in turn, cancellable between layers; `onLayer(done)` after each. */
+export async function quantizeWeights(session: Session, layers: WeightedLayer[], config: QuantConfig, signal: { readonly cancelled: boolean } | undefined, onLayer: (done: number) => void): Promise<WeightQuant[]> {
+  const weights: WeightQuant[] = [];
+  for (const l of layers) {
+    throwIfCancelled(signal);
+    weights.push(await quantizeLayer(session, l, config));
+    onLayer(weights.length);
+  }
+  return weights;
+}
+
 export async function calibrate(session: Session, config: QuantConfig, opts: CalibrateOptions): Promise<QuantState> {
   const placement: Placement = place(session.graph, config);
   const layers = placement.layers.filter((l) => !l.float);
@@ -56,16 +72,7 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
   const total = layers.length + passes * opts.batchCount;
   let done = 0;
   const tick = (phase: CalibrationProgress['phase'], pass?: number) => opts.onProgress?.({ phase, done: ++done, total, pass });
-  const check = () => {
-    if (opts.signal?.cancelled) throw new StudioError('cancelled', 'calibration was cancelled');
-  };
-
-  const weights: WeightQuant[] = [];
-  for (const l of layers) {
-    check();
-    weights.push(await quantizeLayer(session, l, config));
-    tick('weights');
-  }
+  const weights = await quantizeWeights(session, layers, config, opts.signal, () => tick('weights'));
 
   const input = session.graph.inputs[0].name;
   const tensors = placement.acts.map((a) => a.tensor);
@@ -74,7 +81,7 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
       placement.acts.flatMap((a, i) => (pass < observers[i].passes ? observers[i].observe(pass, kept.get(a.tensor)!) : []));
     let seen = 0;
     for await (const batch of opts.batches()) {
-      check();
+      throwIfCancelled(opts.signal);
       await session.observe({ [input]: batch }, tensors, record);
       seen++;
       tick('activations', pass);

@@ -6,12 +6,11 @@
 // tensor there already sees the quantized weights and activations before it.
 import type { Graph } from '../graph/ir';
 import type { Session } from '../engine/session';
-import { StudioError } from '../engine/errors';
-import { biasesOf, quantizeLayer, type CalibrationProgress } from './calibrate';
+import { biasesOf, quantizeWeights, throwIfCancelled, type CalibrationProgress } from './calibrate';
 import { quantizedGraph } from './apply';
 import { qparams } from './observers';
 import { layerName, place, weightedLayers } from './placement';
-import { qrange, type ActQuant, type QuantConfig, type QuantState, type WeightQuant } from './types';
+import { qrange, type ActQuant, type QuantConfig, type QuantState } from './types';
 
 /** Noise images of the pass (the official code uses one batch of 256 at 224²; σ over ≥ 10⁵ values per tensor settles long before). */
 export const NOISE_IMAGES = 32;
@@ -108,22 +107,13 @@ export async function calibrateDataFree(session: Session, config: QuantConfig, o
   const maxBatch = Math.max(1, opts.batch ?? 32);
   const tensors = placement.acts.map((a) => a.tensor);
   const total = layers.length + images;
-  let done = 0;
-  const check = () => {
-    if (opts.signal?.cancelled) throw new StudioError('cancelled', 'calibration was cancelled');
-  };
-  const weights: WeightQuant[] = [];
-  for (const l of layers) {
-    check();
-    weights.push(await quantizeLayer(session, l, config));
-    opts.onProgress?.({ phase: 'weights', done: ++done, total });
-  }
+  const weights = await quantizeWeights(session, layers, config, opts.signal, (done) => opts.onProgress?.({ phase: 'weights', done, total }));
   const stats = tensors.map(() => new NoiseStats());
   let seen = 0;
   let batch = 1; // one image first, to size the batches within READBACK_VALUES
   const seed = opts.seed ?? 0x5eed;
   while (seen < images && tensors.length) {
-    check();
+    throwIfCancelled(opts.signal);
     const b = fixedBatch ?? Math.min(batch, images - seen);
     const shape = session.inputShapeOf(input, b);
     const values = await session.inspect({ [input]: { data: noise(b, shape.slice(1).reduce((p, d) => p * d, 1), seed + seen), shape } }, tensors);

@@ -6,7 +6,7 @@ import { StudioError } from '../engine/errors';
 import { readCodes, squant, squantInput, type SquantShape, type SquantStages } from '../gpu/kernels/squant';
 import { tensorFloat32 } from '../onnx/dtype';
 import { transposeRef } from '../ref/transpose';
-import { applyState } from './calibrate';
+import { applyState, throwIfCancelled } from './calibrate';
 import { layerName, place } from './placement';
 import type { QuantState, WeightQuant } from './types';
 
@@ -60,20 +60,31 @@ export async function squantLayer(gpu: Gpu, w: Float32Array, wq: WeightQuant, ou
   }
 }
 
+export interface SquantOptions {
+  stages?: SquantStages;
+  /** Read before each layer: once set, SQuant stops with a 'cancelled' StudioError and the state is left as it was. */
+  signal?: { readonly cancelled: boolean };
+  /** After each layer, `done` of `total` (awaited: a caller may report progress or pause here). */
+  onLayer?: (done: number, total: number, layer: SquantLayer) => void | Promise<void>;
+}
+
 /** Every weight layer of the state rounded by SQuant; biases and the fake-quant graph follow (applyState). */
-export async function squantWeights(session: Session, state: QuantState, stages: SquantStages = {}): Promise<SquantResult> {
+export async function squantWeights(session: Session, state: QuantState, opts: SquantOptions = {}): Promise<SquantResult> {
   const axisOf = new Map(place(session.graph, state.config).layers.map((l) => [layerName(l.node), l.axis]));
   const layers: SquantLayer[] = [];
   const weights: WeightQuant[] = [];
   for (const wq of state.weights) {
+    throwIfCancelled(opts.signal, 'SQuant');
     const axis = axisOf.get(wq.node);
     if (axis === undefined) throw new Error(`SQuant: layer "${wq.node}" is not a weighted layer of the graph`);
     const w = tensorFloat32(session.graph.initializers.get(wq.weight)!);
-    const { codes, ms } = await squantLayer(session.gpu, w, wq, axis, stages);
+    const { codes, ms } = await squantLayer(session.gpu, w, wq, axis, opts.stages);
     let moved = 0;
     for (let i = 0; i < codes.length; i++) if (codes[i] !== wq.codes[i]) moved++;
-    layers.push({ node: wq.node, ms, moved, weights: codes.length });
+    const layer = { node: wq.node, ms, moved, weights: codes.length };
+    layers.push(layer);
     weights.push({ ...wq, codes });
+    await opts.onLayer?.(layers.length, state.weights.length, layer);
   }
   const next = applyState(session, { ...state, weights });
   return { state: next, layers, ms: layers.reduce((a, l) => a + l.ms, 0) };

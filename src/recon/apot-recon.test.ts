@@ -6,41 +6,18 @@
 // short schedule they move either way, for uniform weights too), every code must stay in the level
 // set and be one of the two neighbours of W/s, and onnxruntime on the export must predict what the
 // studio predicts.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Session } from '../engine/session';
-import { openImageSet } from '../data/image-set-node';
-import { presetForInputShape } from '../data/presets';
-import { cifarTestDir, cifarTrainDir, resnet20, sharedMissing } from '../data/test-paths';
+import { sharedMissing } from '../data/test-paths';
 import { tensorFloat32 } from '../onnx/dtype';
-import { calibrate } from '../quant/calibrate';
-import { exportQdq } from '../quant/export-qdq';
-import { DEFAULT_CONFIG, type QuantConfig } from '../quant/types';
 import { apotNeighbours } from '../ref/apot';
-import { testGpu } from '../test/helpers';
 import { RECON_DEFAULTS, reconBlocks, reconstruct } from './reconstruct';
-import { agreement, engineTop1, onnxruntimeTop1 } from '../cli/top1';
+import { CALIB, calibratedResnet20, expectOrtAgrees } from './test-setup';
 
 describe.skipIf(!!sharedMissing)('reconstruction between APoT levels on ResNet-20', () => {
   it('QDrop W3A4 APoT, first three blocks: closer to float than nearest; codes stay APoT neighbours; onnxruntime = studio', async () => {
-    const gpu = await testGpu();
-    const s = await Session.load(gpu, new Uint8Array(readFileSync(resnet20)), 'resnet20.onnx');
-    const preset = presetForInputShape(s.summary.inputs[0].shape);
-    const calib = openImageSet(cifarTrainDir, preset, { limit: 32 });
-    const test = openImageSet(cifarTestDir, preset, { limit: 100 });
-    const config: QuantConfig = { ...DEFAULT_CONFIG, wBits: 3, aBits: 4, wLevels: 'apot', calibCount: 32 };
-    const batches = () => (function* () { for (const b of calib.batches(32)) yield { data: b.data, shape: b.shape }; })();
-    const state = await calibrate(s, config, { batches, batchCount: 1 });
-    const io = { input: s.summary.inputs[0].name, output: s.summary.outputs[0].name };
-    const [x] = [...test.batches(100)];
-    const feeds = { [io.input]: { data: x.data, shape: x.shape } };
-    const float = (await s.run(feeds))[io.output].data;
-    const mse = async () => {
-      const q = (await s.run(feeds, { quant: true }))[io.output].data;
-      return q.reduce((acc, v, i) => acc + (v - float[i]) ** 2, 0) / q.length;
-    };
+    const { s, calib, test, batches, state, io, logitMse: mse } = await calibratedResnet20({ wBits: 3, aBits: 4, wLevels: 'apot' });
     const target = reconBlocks(s, state, 'qdrop')[2].output;
-    const [c] = [...calib.batches(32)];
+    const [c] = [...calib.batches(CALIB)];
     const cfeeds = { [io.input]: { data: c.data, shape: c.shape } };
     const blockFloat = (await s.inspect(cfeeds, [target])).get(target)!.data;
     const blockMse = async () => {
@@ -48,7 +25,7 @@ describe.skipIf(!!sharedMissing)('reconstruction between APoT levels on ResNet-2
       return q.reduce((acc, v, i) => acc + (v - blockFloat[i]) ** 2, 0) / q.length;
     };
     const [nearest, blockNearest] = [await mse(), await blockMse()];
-    const after = await reconstruct(s, state, { ...RECON_DEFAULTS, iters: 40, batch: 4, lrV: 1e-2, historyEvery: 20, cacheMiB: 64 }, { batches, count: 32, endBlock: 3 });
+    const after = await reconstruct(s, state, { ...RECON_DEFAULTS, iters: 40, batch: 4, lrV: 1e-2, historyEvery: 20, cacheMiB: 64 }, { batches, count: CALIB, endBlock: 3 });
     const [qdrop, blockQdrop] = [await mse(), await blockMse()];
     console.log(`APoT W3A4 vs float: ${target} MSE nearest ${blockNearest.toExponential(3)}, QDrop ${blockQdrop.toExponential(3)}; logit MSE nearest ${nearest.toFixed(3)}, QDrop (3 blocks) ${qdrop.toFixed(3)}`);
     expect(blockQdrop).toBeLessThan(blockNearest * 0.9);
@@ -65,11 +42,7 @@ describe.skipIf(!!sharedMissing)('reconstruction between APoT levels on ResNet-2
       });
     });
     expect(changed, 'codes moved between neighbouring levels').toBeGreaterThan(0);
-    const studio = await engineTop1(s, io, test, { batch: 100, quant: true });
-    const ort = await onnxruntimeTop1(exportQdq(s.model, s.graph, after, { opset: 13 }), io, test, { batch: 100 });
-    expect(ort).not.toBeNull();
-    expect(agreement(studio, ort!)).toBe(100);
-    expect(ort!.correct).toBe(studio.correct);
+    await expectOrtAgrees(s, io, test, after);
     s.dispose();
   }, 900_000);
 });

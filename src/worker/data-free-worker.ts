@@ -7,13 +7,12 @@ import type { Graph } from '../graph/ir';
 import type { HostTensor } from '../engine/types';
 import { tensorFloat32 } from '../onnx/dtype';
 import { rand01 } from '../ref/rng';
-import { applyState } from '../quant/calibrate';
 import { dequantize } from '../quant/apply';
 import { calibrateDataFree, lastInput8bit, NOISE_IMAGES } from '../quant/data-free';
-import { layerName, place } from '../quant/placement';
+import { place } from '../quant/placement';
 import { sqnrDb } from '../quant/report';
-import { squantLayer } from '../quant/squant';
-import type { QuantConfig, QuantState, WeightQuant } from '../quant/types';
+import { squantWeights } from '../quant/squant';
+import type { QuantConfig, QuantState } from '../quant/types';
 import { fixedBatch, runBatchSize } from './batches';
 import { calibSource } from './calib-source';
 import type { DataFreeProgress, DataFreeRequest, DataFreeResult } from './data-free-api';
@@ -74,30 +73,16 @@ export async function runDataFree(
       onProgress: (p) => onProgress({ phase: p.phase, done: p.done, total: (total = p.total + extra) }),
     });
     const done = total - extra;
-    const timing = new Map<string, { ms: number; moved: number }>();
-    if (squant) {
-      const axisOf = new Map(layers.map((l) => [layerName(l.node), l.axis]));
-      const weights: WeightQuant[] = [];
-      for (const wq of state.weights) {
-        if (signal.cancelled) throw new StudioError('cancelled', 'SQuant was cancelled');
-        const w = tensorFloat32(s.graph.initializers.get(wq.weight)!);
-        const { codes, ms } = await squantLayer(s.gpu, w, wq, axisOf.get(wq.node)!);
-        let moved = 0;
-        for (let i = 0; i < codes.length; i++) if (codes[i] !== wq.codes[i]) moved++;
-        timing.set(wq.node, { ms, moved });
-        weights.push({ ...wq, codes });
-        onProgress({ phase: 'squant', done: done + weights.length, total });
-      }
-      state = applyState(s, { ...state, weights });
-    }
+    const sq = squant ? await squantWeights(s, state, { signal, onLayer: (i) => onProgress({ phase: 'squant', done: done + i, total }) }) : null;
+    if (sq) state = sq.state;
+    const timing = new Map(sq?.layers.map((l) => [l.node, l]));
     const sample = await reportSample(s, req);
     const rows = (await rowsOf(state, sample.x)).map((r) => {
       const t = timing.get(r.name);
       return t ? { ...r, squantMs: t.ms, squantMoved: t.moved } : r;
     });
     onProgress({ phase: 'report', done: total, total });
-    const squantMs = squant ? [...timing.values()].reduce((a, t) => a + t.ms, 0) : null;
-    return { state, result: { ...base, cancelled: false, ms: performance.now() - t0, rows, squantMs, sampleSource: sample.source } };
+    return { state, result: { ...base, cancelled: false, ms: performance.now() - t0, rows, squantMs: sq?.ms ?? null, sampleSource: sample.source } };
   } catch (e) {
     if (isStudioError(e) && e.code === 'cancelled') return { state: null, result: { ...base, cancelled: true, ms: performance.now() - t0 } };
     throw e;
