@@ -284,7 +284,9 @@ async function train(
     for (let k = t - n; k < t; k++) pts.push({ iter: k, rec: rec[k % every], reg: reg[k % every] });
     if (pts.some((p) => !Number.isFinite(p.rec))) {
       const bad = pts.find((p) => !Number.isFinite(p.rec))!;
-      throw new StudioError('bad-input', `block ${program.block.name}: the reconstruction loss became ${bad.rec} at iteration ${bad.iter}; try a smaller learning rate or more calibration images`);
+      const { name, layers } = program.block;
+      const named = layers.length === 1 && name.includes(layers[0]) ? name : `${name} (${layers.length === 1 ? 'layer' : 'layers'} ${layers.join(', ')})`;
+      throw new StudioError('bad-input', `block ${named}: the reconstruction loss became ${bad.rec} at iteration ${bad.iter}; try a smaller learning rate or more calibration images`);
     }
     const mean = pts.reduce((a, p) => a + p.rec, 0) / pts.length;
     if (Number.isNaN(firstLoss)) firstLoss = mean;
