@@ -25,18 +25,29 @@ export interface ResumePoint {
   state: QuantState;
 }
 
-/** Reopen the model on a new device: the same bytes, the same input size; the old session and device are released. */
+/**
+ * Reopen the model on a new device: the same bytes, the same input size. The old session and its
+ * device are released (Gpu.destroy() frees every buffer and pipeline made on it, whatever the
+ * session's dispose() managed); when the model cannot be opened on the new device, that device is
+ * released instead and the error passes on.
+ */
 export async function reopen(m: PtqModel, gpu: Gpu): Promise<void> {
   const old = m.session;
-  const s = await Session.load(gpu, m.bytes, m.name);
-  if (hasDynamicSize(m.inputInfo.shape)) s.setInputShape(m.input, [1, m.preset.channels, m.preset.height, m.preset.width]);
+  let s: Session;
+  try {
+    s = await Session.load(gpu, m.bytes, m.name);
+    if (hasDynamicSize(m.inputInfo.shape)) s.setInputShape(m.input, [1, m.preset.channels, m.preset.height, m.preset.width]);
+  } catch (e) {
+    gpu.destroy();
+    throw e;
+  }
   m.session = s;
   try {
     old.dispose();
-    old.gpu.destroy();
   } catch {
-    // a lost device may refuse even this; its memory is gone with it
+    // a lost device may refuse even this; destroying it below frees what is left
   }
+  old.gpu.destroy();
 }
 
 /** Counts recoveries over a whole run (calibration and reconstruction together). */

@@ -4,7 +4,8 @@
 import type { Graph, Node } from '../graph/ir';
 import { DT, makeTensor } from '../onnx/dtype';
 import { QS_DOMAIN } from '../engine/ops/quant';
-import { roundHalfEven, type BiasQuant, type QRange, type QuantState, type WeightQuant } from './types';
+import { roundHalfEven, type QRange } from '../ref/round';
+import type { BiasQuant, QuantState, WeightQuant } from './types';
 
 /** Channel index of element i of a tensor with these dims, for per-axis parameters. */
 function channelOf(dims: number[], axis: number): (i: number) => number {

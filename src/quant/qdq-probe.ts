@@ -5,7 +5,8 @@ import { QS_DOMAIN } from '../engine/ops/quant';
 import { DT, tensorValues } from '../onnx/dtype';
 import { readModel } from '../onnx/read';
 import { writeModel } from '../onnx/write';
-import { roundHalfEven, type ActQuant, type QuantState } from './types';
+import { roundHalfEven } from '../ref/round';
+import type { ActQuant, QuantState } from './types';
 
 /** One activation quantizer as seen in the exported file. */
 export interface Probe {

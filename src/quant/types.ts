@@ -1,18 +1,14 @@
 // The quantization vocabulary shared by calibration, the engine's fake-quant, export and the UI
 // (../shared/DESIGN.md §1, §2, §9).
+import type { QRange } from '../ref/round';
+
+// the grid and its rounding live with the references (kernels and references import no src/quant)
+export { roundHalfEven, type QRange } from '../ref/round';
 
 export type ObserverKind = 'minmax' | 'mse' | 'percentile' | 'entropy';
 export type Granularity = 'channel' | 'tensor';
 /** Weight grid: uniform integers, or APoT's additive powers of two (DESIGN.md §8). */
 export type WeightLevels = 'uniform' | 'apot';
-
-/** Integer grid of a b-bit quantizer: unsigned asymmetric [0, 2^b−1] or signed symmetric [−2^(b−1), 2^(b−1)−1]. */
-export interface QRange {
-  bits: number;
-  signed: boolean;
-  qmin: number;
-  qmax: number;
-}
 
 export function qrange(bits: number, signed: boolean): QRange {
   if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new Error(`bits must be 2..8, got ${bits}`);
@@ -114,10 +110,4 @@ export interface QuantState {
   weights: WeightQuant[];
   acts: ActQuant[];
   biases?: BiasQuant[];
-}
-
-/** x̂ = (clamp(round_half_even(x/s) + z, qmin, qmax) − z)·s in float32, as QuantizeLinear→DequantizeLinear do. */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

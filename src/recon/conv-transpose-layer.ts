@@ -59,8 +59,11 @@ export function convTransposeForward(gpu: Gpu, p: ConvTransposeLayer, x: GpuTens
   return convTranspose(gpu, x, w, bias, y, { strides: p.strides, dilations: p.dilations, group: p.group, pads: p.pads }, scratch);
 }
 
-/** ∂L/∂W into dw (when given) and ∂L/∂x into dx (when given); `made` collects buffers the caller must free. */
-export function convTransposeBackward(gpu: Gpu, p: ConvTransposeLayer, x: GpuTensor, w: GpuTensor, dy: GpuTensor, dw: GpuTensor | null, dx: GpuTensor | null, made: GPUBuffer[]): Dispatch[] {
+/**
+ * ∂L/∂W into dw (when given) and ∂L/∂x into dx (when given). The kernels' uniforms, scratch and packed
+ * weights are made through `gpu`: a block program frees them with everything else it made (Gpu.madeSince).
+ */
+export function convTransposeBackward(gpu: Gpu, p: ConvTransposeLayer, x: GpuTensor, w: GpuTensor, dy: GpuTensor, dw: GpuTensor | null, dx: GpuTensor | null): Dispatch[] {
   const conv = backConv(p, x, w, dy);
   const out: Dispatch[] = [];
   if (dw) out.push(...conv2dGradWeight(gpu, lift(dy), lift(x), lift(dw), conv));
@@ -68,7 +71,6 @@ export function convTransposeBackward(gpu: Gpu, p: ConvTransposeLayer, x: GpuTen
     const plan = conv2dPlan(gpu, lift(dy), lift(w), null, lift(dx), conv);
     if (plan.pack) out.push(plan.pack);
     out.push(plan.conv);
-    if (plan.packed) made.push(plan.packed.buffer);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // Float64 reference of fake quantization with ONNX QuantizeLinear rounding (half to even),
 // computed as float32 does: x/s rounded to float32 first, the product (q − z)·s rounded to float32.
-import { roundHalfEven } from '../quant/types';
+import { roundHalfEven } from './round';
 import type { FakeQuantParams } from '../gpu/kernels/fake-quant';
 
 export function fakeQuantRef(x: ArrayLike<number>, shape: number[], p: FakeQuantParams): Float64Array {

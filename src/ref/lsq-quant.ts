@@ -1,7 +1,7 @@
 // Float64 reference of LSQ fake-quant with QDrop dropping (src/gpu/kernels/lsq-quant.ts): x/s is
 // rounded to float32 first and the product (q − z)·s rounded to float32, as the GPU computes them;
 // the drop mask comes from the CPU twin of the GPU's counter RNG (bit-exact).
-import { roundHalfEven } from '../quant/types';
+import { roundHalfEven } from './round';
 import { rand01 } from './rng';
 
 export interface LsqRefOptions {

@@ -2,7 +2,7 @@
 // histogram (shaders/histogram.wgsl, with its f32 bin arithmetic spelled out), the power-of-two
 // histogram of the MSE observer (shaders/pow2-histogram*.wgsl) and its lattice and tail sums
 // (shaders/mse-lattice.wgsl, shaders/mse-tails.wgsl).
-import { roundHalfEven } from '../quant/types';
+import { roundHalfEven } from './round';
 
 /** Min and max of each row of x viewed as [rows, x.length/rows], NaNs skipped. */
 export function minmaxRef(x: ArrayLike<number>, rows: number): { min: Float64Array; max: Float64Array } {

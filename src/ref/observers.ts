@@ -2,8 +2,11 @@
 // each row, the scale and zero point each kind returns. Written from DESIGN.md §2, QDrop's
 // MSEObserver and onnxruntime's calibrate.py (the entropy search is a literal port), independently
 // of src/quant/observers; histograms use the GPU's documented f32 bin arithmetic (binOf).
-import { roundHalfEven, type ObserverKind, type QRange } from '../quant/types';
+import { roundHalfEven, type QRange } from './round';
 import { histogramRef, lpError, minmaxRef } from './observer-kernels';
+
+/** The observer kinds referenced here (quant/types' ObserverKind: the same names). */
+export type ObserverKind = 'minmax' | 'mse' | 'percentile' | 'entropy';
 
 export interface RefOptions {
   percentile: number;

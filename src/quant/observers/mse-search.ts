@@ -12,7 +12,7 @@
 import type { Gpu } from '../../gpu/gpu';
 import { destroyPoints, LP_NORM, mseLattice, uploadPoints } from '../../gpu/kernels/mse-lattice';
 import { mseTails } from '../../gpu/kernels/mse-tails';
-import { roundHalfEven, type QRange } from '../types';
+import { roundHalfEven, type QRange } from '../../ref/round';
 import { EPS, mseCandidateRange, mseGrid, MSE_STEPS, qparams, type MseGrid } from './qparams';
 import type { ObservedRange } from './row-observer';
 

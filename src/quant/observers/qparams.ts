@@ -1,6 +1,6 @@
 // Scale and zero point from a range (QDrop/MQBench calculate_qparams) and the candidate ranges of
 // the MSE observer's search (DESIGN.md §2: 1-D over thresholds, 2-D over ranges × zero points).
-import { roundHalfEven, type QRange } from '../types';
+import { roundHalfEven, type QRange } from '../../ref/round';
 
 /** Smallest scale (MQBench: torch.finfo(float32).eps), so a constant-zero tensor still gets a valid one. */
 export const EPS = 2 ** -23;
