@@ -68,37 +68,42 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
   const placement: Placement = place(session.graph, config);
   const layers = placement.layers.filter((l) => !l.float);
   const observers = placement.acts.map((a) => createActObserver(session.gpu, config.aObserver, qrange(a.bits, config.aSymmetric), { percentile: config.percentile, label: a.tensor }));
-  const passes = Math.max(0, ...observers.map((o) => o.passes));
-  const total = layers.length + passes * opts.batchCount;
-  let done = 0;
-  const tick = (phase: CalibrationProgress['phase'], pass?: number) => opts.onProgress?.({ phase, done: ++done, total, pass });
-  const weights = await quantizeWeights(session, layers, config, opts.signal, () => tick('weights'));
+  // The observers' GPU state (histograms, uniforms) goes when calibration ends, however it ends.
+  try {
+    const passes = Math.max(0, ...observers.map((o) => o.passes));
+    const total = layers.length + passes * opts.batchCount;
+    let done = 0;
+    const tick = (phase: CalibrationProgress['phase'], pass?: number) => opts.onProgress?.({ phase, done: ++done, total, pass });
+    const weights = await quantizeWeights(session, layers, config, opts.signal, () => tick('weights'));
 
-  const input = session.graph.inputs[0].name;
-  const tensors = placement.acts.map((a) => a.tensor);
-  for (let pass = 0; pass < passes; pass++) {
-    const record = (kept: Map<string, import('../gpu/gpu').GpuTensor>) =>
-      placement.acts.flatMap((a, i) => (pass < observers[i].passes ? observers[i].observe(pass, kept.get(a.tensor)!) : []));
-    let seen = 0;
-    for await (const batch of opts.batches()) {
-      throwIfCancelled(opts.signal);
-      await session.observe({ [input]: batch }, tensors, record);
-      seen++;
-      tick('activations', pass);
+    const input = session.graph.inputs[0].name;
+    const tensors = placement.acts.map((a) => a.tensor);
+    for (let pass = 0; pass < passes; pass++) {
+      const record = (kept: Map<string, import('../gpu/gpu').GpuTensor>) =>
+        placement.acts.flatMap((a, i) => (pass < observers[i].passes ? observers[i].observe(pass, kept.get(a.tensor)!) : []));
+      let seen = 0;
+      for await (const batch of opts.batches()) {
+        throwIfCancelled(opts.signal);
+        await session.observe({ [input]: batch }, tensors, record);
+        seen++;
+        tick('activations', pass);
+      }
+      if (seen === 0) throw new StudioError('bad-input', 'no calibration images: choose at least one image');
+      for (let i = 0; i < observers.length; i++) if (pass < observers[i].passes) await observers[i].endPass(pass);
     }
-    if (seen === 0) throw new StudioError('bad-input', 'no calibration images: choose at least one image');
-    for (let i = 0; i < observers.length; i++) if (pass < observers[i].passes) await observers[i].endPass(pass);
+    const acts: ActQuant[] = [];
+    for (let i = 0; i < observers.length; i++) {
+      const r = await observers[i].result();
+      const a = placement.acts[i];
+      if (!(Number.isFinite(r.scale) && r.scale > 0 && Number.isFinite(r.zeroPoint))) throw nonFinite(session, a.tensor, r.scale);
+      acts.push({ tensor: a.tensor, range: qrange(a.bits, config.aSymmetric), scale: r.scale, zeroPoint: r.zeroPoint });
+    }
+    const state: QuantState = { config, weights, acts, biases: biasesOf(session, layers, weights, acts) };
+    session.setQuant(quantizedGraph(session.graph, state));
+    return state;
+  } finally {
+    for (const o of observers) o.destroy();
   }
-  const acts: ActQuant[] = [];
-  for (let i = 0; i < observers.length; i++) {
-    const r = await observers[i].result();
-    const a = placement.acts[i];
-    if (!(Number.isFinite(r.scale) && r.scale > 0 && Number.isFinite(r.zeroPoint))) throw nonFinite(session, a.tensor, r.scale);
-    acts.push({ tensor: a.tensor, range: qrange(a.bits, config.aSymmetric), scale: r.scale, zeroPoint: r.zeroPoint });
-  }
-  const state: QuantState = { config, weights, acts, biases: biasesOf(session, layers, weights, acts) };
-  session.setQuant(quantizedGraph(session.graph, state));
-  return state;
 }
 
 /** A NaN or infinite activation range: the model computes NaN/Inf there; the message names the layer. */

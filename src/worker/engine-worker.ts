@@ -66,7 +66,13 @@ async function loaded(): Promise<Session> {
 async function recreate(lost: Session): Promise<Session> {
   if (session !== lost || !sessionBytes) throw new StudioError('gpu-lost', 'The GPU device was lost and the model changed meanwhile; load the model again.');
   const g = await Gpu.create(self.navigator.gpu, 'this browser');
-  const next = await Session.load(g, sessionBytes, lost.fileName);
+  let next: Session;
+  try {
+    next = await Session.load(g, sessionBytes, lost.fileName);
+  } catch (e) {
+    g.destroy(); // the new device goes too when the model cannot be reopened on it
+    throw e;
+  }
   gpu = Promise.resolve(g);
   session = next;
   lost.gpu.destroy();
