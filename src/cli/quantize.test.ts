@@ -115,12 +115,25 @@ describe.skipIf(sharedMissing)(`quant-studio quantize ${sharedMissing}`, () => {
     expect(typeof j.reconSeconds).toBe('number');
     expect(r.stderr).toMatch(/^reconstruct\s+qdrop: 2 iterations per block, batch 4, drop p 0.5, input p 0.5, seed 3/m);
     expect(r.stderr.match(/^block\s+\d+\/11 .*: loss .* → .* in .* s \(.* it\/s, f16 caches\)/gm)).toHaveLength(11);
+    // the cache plan, before calibration: a line per distinct size, the peak, and in the JSON
+    expect(r.stderr).toMatch(/^caches\s+4 images cached per block within 2048\.0 MiB\n(caches\s+\d+\.\d MiB float16( × \d+)?: .*\n)+caches\s+peak \d+\.\d MiB$/m);
+    expect(r.stderr.search(/^caches\s+peak/m)).toBeLessThan(r.stderr.search(/^calibrated\s/m));
+    const plan = j.cachePlan as { images: number; budgetMiB: number; peakMiB: number; blocks: { name: string; precision: string; mib: number }[] };
+    expect(plan).toMatchObject({ images: 4, budgetMiB: 2048 });
+    expect(plan.blocks).toHaveLength(11);
+    expect(plan.blocks.map((b) => b.precision)).toEqual(new Array(11).fill('f16'));
+    expect(plan.peakMiB).toBe(Math.max(...plan.blocks.map((b) => b.mib)));
     expect(existsSync(out)).toBe(true);
   });
 
   it('says which block does not fit the cache budget, and what to do (exit code 1)', () => {
     const r = cli('quantize', '--model', resnet20, '--calib', cifarTrainDir, '--calib-count', '32', '--w', '2', '--a', '4', '--observer', 'minmax', '--method', 'brecq', '--iters', '2', '--cache-mib', '1', '--out', join(tmp, 'x.onnx'));
     expectUserError(r, 1, /block .*: caching 32 calibration images needs 1\.2 MiB in float16 \(2\.4 MiB in float32\), above the cache budget of 1\.0 MiB\. Use at most 26 images .*--cache-mib/);
+    // before calibration (and so before any cache), after the plan
+    expect(r.stdout).toMatch(/^caches\s+32 images cached per block within 1\.0 MiB$/m);
+    expect(r.stdout).toMatch(/^caches\s+1\.2 MiB does not fit: layer \/conv1\/Conv$/m);
+    expect(r.stdout).not.toMatch(/^calibrated/m);
+    expect(r.stderr).not.toMatch(/^calibrate\s/m);
   });
 
   it('rejects --w 9 and a missing calibration folder with exit code 2', () => {

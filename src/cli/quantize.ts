@@ -17,6 +17,7 @@ import { agreement, top1Rate, type Top1 } from './top1';
 import { RECON_DEFAULTS, type ReconConfig, type ReconMethod } from '../recon/reconstruct';
 import { checkpointPath, runIdentity, type Checkpoint } from './checkpoint';
 import type { Gpu } from '../gpu/gpu';
+import { planRunCaches, type RunCachePlan } from '../recon/cache-plan';
 
 
 export interface QuantizeResult {
@@ -49,6 +50,8 @@ export interface QuantizeResult {
   evalImages: number;
   /** With --eval: per output name, the quantized (studio) model's fidelity to the float one. */
   fidelity: Record<string, Omit<OutputFidelity, 'name'>> | null;
+  /** With --method adaround/brecq/qdrop: each block's cache storage and MiB, planned before calibration. */
+  cachePlan: { images: number; budgetMiB: number; peakMiB: number; blocks: { name: string; precision: 'f32' | 'f16' | null; mib: number }[] } | null;
   opset: 13 | 21;
   out: string;
   calibSeconds: number;
@@ -59,6 +62,19 @@ const pad = (s: string) => s.padEnd(12);
 const pct = (t: Top1 | null) => (t && t.labeled ? `${((100 * t.correct) / t.labeled).toFixed(2)} % (${t.correct}/${t.labeled})` : 'n/a (no labels)');
 const plural = (n: number, s: string) => `${n} ${s}${n === 1 ? '' : 's'}`;
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+/** The cache plan in lines: one per distinct block size and precision (in order of first use), then the peak. */
+function cachePlanLines(p: RunCachePlan): string[] {
+  const groups = new Map<string, string[]>();
+  for (const b of p.blocks) {
+    const key = `${mib(b.bytes)} MiB ${b.precision === null ? 'does not fit' : b.precision === 'f16' ? 'float16' : 'float32'}`;
+    groups.set(key, [...(groups.get(key) ?? []), b.name]);
+  }
+  const names = (ns: string[]) => (ns.length > 3 ? `${ns.slice(0, 2).join(', ')} … ${ns[ns.length - 1]}` : ns.join(', '));
+  const head = `${plural(p.count, 'image')} cached per block within ${mib(p.budget)} MiB`;
+  return [head, ...[...groups].map(([k, ns]) => `${k}${ns.length > 1 ? ` × ${ns.length}` : ''}: ${names(ns)}`), `peak ${mib(p.peak)} MiB`];
+}
 
 /** Progress with an ETA per phase, from the rate since the phase's first report: "calibrate   12/40 (activations) · ETA 9 s". */
 function progressWithEta(out: Output): PtqProgress {
@@ -110,6 +126,10 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
   if (recon) {
     out.info(`${pad('reconstruct')}${args.method}: ${args.iters} iterations per block, batch ${cfg.batch}, drop p ${cfg.drop}, input p ${cfg.inputDrop}, seed ${cfg.seed}, λ ${cfg.lambda}, β ${cfg.betaStart}→${cfg.betaEnd}${cfg.earlyStop ? ', early stop' : ''}; caches ${cfg.cachePrecision === 'auto' ? `float32, float16 above ${cfg.cacheMiB} MiB` : `${cfg.cachePrecision === 'f16' ? 'float16' : 'float32'} within ${cfg.cacheMiB} MiB`}`);
   }
+  // the caches of every block against the budget before calibration: a run that cannot fit stops here
+  const plan = recon && calib ? planRunCaches(m.session, config, cfg.method, { ...cfg, count: calib.count }) : null;
+  for (const line of plan ? cachePlanLines(plan) : []) out.info(`${pad('caches')}${line}`);
+  if (plan?.error) throw plan.error;
   const progress = progressWithEta(out);
   let resumed = false;
   const checkpoint =
@@ -207,6 +227,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
     top1Onnx: top1Rate(r.onnx),
     evalImages: evalSet?.count ?? 0,
     fidelity: r.fidelity ? fidelityJson(r.fidelity) : null,
+    cachePlan: plan && { images: plan.count, budgetMiB: cfg.cacheMiB, peakMiB: round1(plan.peak / 2 ** 20), blocks: plan.blocks.map((b) => ({ name: b.name, precision: b.precision, mib: round1(b.bytes / 2 ** 20) })) },
     opset: args.opset,
     out: args.out,
     calibSeconds: round1(r.calibSeconds),

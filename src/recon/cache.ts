@@ -152,9 +152,13 @@ export interface CachePlanInput {
  * 'auto'); a StudioError naming the sizes, the image count that fits and the budget setting when
  * neither fits.
  */
+/** Bytes a block's caches take for `count` images: float input, quantized input (when kept), float output. */
+export function blockCacheBytes(p: Pick<CachePlanInput, 'xSize' | 'ySize' | 'quantInput'>, precision: CachePrecision, count: number): number {
+  return sampleCacheBytes(count, p.xSize, precision) * (p.quantInput ? 2 : 1) + sampleCacheBytes(count, p.ySize, precision);
+}
+
 export function planCaches(p: CachePlanInput): { precision: CachePrecision; bytes: number } {
-  const bytes = (prec: CachePrecision, count = p.count) =>
-    sampleCacheBytes(count, p.xSize, prec) * (p.quantInput ? 2 : 1) + sampleCacheBytes(count, p.ySize, prec);
+  const bytes = (prec: CachePrecision, count = p.count) => blockCacheBytes(p, prec, count);
   const options: CachePrecision[] = p.precision === 'auto' ? ['f32', 'f16'] : [p.precision];
   for (const prec of options) if (bytes(prec) <= p.budget) return { precision: prec, bytes: bytes(prec) };
   const last = options[options.length - 1];

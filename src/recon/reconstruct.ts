@@ -14,6 +14,7 @@ import { stepBuffer, stepRing, writeSteps, STEP_BYTES, type StepValues } from '.
 import { blockFlatness, type FlatnessCurve, type FlatnessOptions } from './flatness';
 import type { CachePrecision } from './cache';
 import { RunCaches } from './block-caches';
+import { planBlockCaches } from './cache-plan';
 import { lostAt } from '../gpu/device-loss';
 
 export type ReconMethod = 'nearest' | 'adaround' | 'brecq' | 'qdrop';
@@ -168,6 +169,10 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
   const gpu = session.gpu;
   const blocks = reconBlocks(session, state, cfg.method);
   const analysis = analyzeSession(session, cfg.batch);
+  // every block's caches checked against the budget before anything is allocated
+  const trained = new Set(state.weights.map((w) => w.node));
+  const plan = planBlockCaches(blocks, analysis.shapeOf, session.graph.inputs[0].name, (l) => trained.has(l), { ...cfg, count: input.count, startBlock: input.startBlock, endBlock: input.endBlock });
+  if (plan.error) throw plan.error;
   const step = stepBuffer(gpu, 'recon');
   const ring = stepRing(gpu, cfg.historyEvery, 'recon');
   let current = applyState(session, state);

@@ -65,6 +65,15 @@ export function fakeEngine(): FakeEngine {
     dataFrees,
     ...fakeDataFree(LAYERS, (id) => cancelled.has(id), dataFrees),
     reconBlocks: async () => BLOCKS,
+    // as reconstruct below: 64 MiB an image in float32, 32 in float16, above that the budget message
+    reconCachePlan: async ({ preset: _p, ...req }) => {
+      const fit = (mib: number) => req.count * mib <= req.cacheMiB;
+      const precision = fit(64) ? ('f32' as const) : fit(32) ? ('f16' as const) : null;
+      const bytes = req.count * (precision === 'f32' ? 64 : 32) * 2 ** 20;
+      const blocks = BLOCKS.map((b) => ({ index: b.index, name: b.name, precision, bytes }));
+      const message = precision ? null : `block ${BLOCKS[0].name}: caching ${req.count} calibration images needs ${req.count * 32} MiB in float16. Use at most ${Math.floor(req.cacheMiB / 32)} images`;
+      return { ...req, budget: req.cacheMiB * 2 ** 20, blocks, peak: precision ? bytes : 0, message };
+    },
     pauseRecon: async (jobId, p) => void (p ? paused.add(jobId) : paused.delete(jobId)),
     // loss 1/(1 + iter/10) · (1 + drop) per block, one history window per tick; each image's caches
     // take 64 MiB in float32 (float16 above cfg.cacheMiB); early stop ends a block at half its iterations

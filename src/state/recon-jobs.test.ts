@@ -175,6 +175,27 @@ describe('reconstruction jobs', () => {
     expect(stoppedEarly(st().reconRuns[1], st().reconRuns[1].blocks[0])).toBe(true);
   });
 
+  it('plans the caches before Run, again when the budget, the images or the method change', async () => {
+    const ctx = await setup();
+    const st = () => ctx.store.getState();
+    const plan = () => st().reconCachePlan;
+    await until(() => plan() !== null);
+    // the fake worker: 64 MiB an image in float32, 32 in float16
+    expect(plan()).toMatchObject({ method: 'qdrop', cacheMiB: 2048, cachePrecision: 'auto', count: 8, peak: 512 * 2 ** 20, message: null });
+    expect(plan()!.blocks.map((b) => b.precision)).toEqual(['f32', 'f32', 'f32']);
+    st().editReconSettings({ cacheMiB: 256 });
+    await until(() => plan()?.cacheMiB === 256);
+    expect(plan()!.blocks.map((b) => b.precision)).toEqual(['f16', 'f16', 'f16']);
+    st().editReconSettings({ cacheMiB: 100 });
+    await until(() => plan()?.cacheMiB === 100);
+    expect(plan()!.message).toMatch(/caching 8 calibration images .* Use at most 3 images/);
+    await commands.setCalibFiles.perform(ctx, images(3, 'train'));
+    await until(() => plan()?.count === 3);
+    expect(plan()!.message).toBeNull();
+    st().editReconSettings({ method: 'nearest' });
+    await until(() => plan() === null);
+  });
+
   it('puts the cache storage and an early stop of a block-end event on the block', () => {
     const blocks = initialBlocks([0, 1].map((index) => ({ index, name: `b${index}`, kind: 'residual' as const, layers: [], acts: 1 })), 0);
     expect(blocks[0]).toMatchObject({ cache: null });

@@ -3,7 +3,7 @@
 // pause bookkeeping for rates and ETA), the finished runs for comparison, the ablation over drop
 // probabilities and the checkpoint a reload can resume from.
 import { RECON_DEFAULTS, methodDefaults, type ReconConfig, type ReconMethod } from '../recon/reconstruct';
-import type { BlockInfo, ReconEvent } from '../worker/recon-api';
+import type { BlockInfo, CachePlanInfo, ReconEvent } from '../worker/recon-api';
 import { appendLoss, emptyCurve, type FlatnessCurve, type LossCurve } from './recon-curves';
 import type { QuantConfig } from '../quant/types';
 import type { CachePrecision } from '../recon/cache';
@@ -134,6 +134,8 @@ export interface ReconSlice {
   /** The partition for `reconBlocksMethod` under the current calibration. */
   reconBlocks: BlockInfo[];
   reconBlocksMethod: ReconMethod | null;
+  /** Each block's planned cache storage and size for a run with the current settings (null: none asked for). */
+  reconCachePlan: CachePlanInfo | null;
   reconRun: ReconRun | null;
   /** Finished runs (done), oldest first. */
   reconRuns: ReconRunRecord[];
@@ -143,6 +145,7 @@ export interface ReconSlice {
   reconCheckpoint: CheckpointInfo | null;
   editReconSettings: (patch: Partial<ReconSettings>) => void;
   setReconBlocks: (method: ReconMethod, blocks: BlockInfo[]) => void;
+  setReconCachePlan: (plan: CachePlanInfo | null) => void;
   startReconRun: (run: Omit<ReconRun, 'lastTick' | 'pausedMs' | 'pausedAt' | 'current' | 'status' | 'ms' | 'curves' | 'flatnessCurves' | 'top1' | 'evaluating'>) => void;
   setReconJobId: (jobId: number) => void;
   reconEvent: (jobId: number, e: ReconEvent, now: number) => void;
@@ -307,6 +310,7 @@ export const createReconSlice: SliceCreator<ReconSlice> = (set) => ({
   reconSettings: DEFAULT_RECON_SETTINGS,
   reconBlocks: [],
   reconBlocksMethod: null,
+  reconCachePlan: null,
   reconRun: null,
   reconRuns: [],
   ablation: null,
@@ -320,6 +324,7 @@ export const createReconSlice: SliceCreator<ReconSlice> = (set) => ({
       return { reconSettings: sanitizeReconSettings({ ...s.reconSettings, ...methodPatch, ...patch }) };
     }),
   setReconBlocks: (reconBlocksMethod, reconBlocks) => set({ reconBlocks, reconBlocksMethod }),
+  setReconCachePlan: (reconCachePlan) => set({ reconCachePlan }),
   startReconRun: (run) =>
     set({ reconRun: { ...run, status: 'running', ms: 0, current: -1, lastTick: run.startedAt, pausedMs: 0, pausedAt: null, curves: {}, flatnessCurves: {}, top1: null, evaluating: false } }),
   setReconJobId: (jobId) => set((s) => (s.reconRun ? { reconRun: { ...s.reconRun, jobId } } : {})),
@@ -358,6 +363,6 @@ export const createReconSlice: SliceCreator<ReconSlice> = (set) => ({
   finishAblation: (status) => set((s) => (s.ablation ? { ablation: { ...s.ablation, status, stopRequested: false } } : {})),
   setReconCheckpoint: (reconCheckpoint) => set({ reconCheckpoint }),
   clearReconRuns: () => set((s) => ({ reconRuns: [], ablation: s.ablation?.status === 'running' ? s.ablation : null })),
-  resetReconRun: () => set({ reconRun: null, reconBlocks: [], reconBlocksMethod: null }),
-  resetRecon: () => set({ reconRun: null, reconBlocks: [], reconBlocksMethod: null, reconRuns: [], ablation: null, reconCheckpoint: null }),
+  resetReconRun: () => set({ reconRun: null, reconBlocks: [], reconBlocksMethod: null, reconCachePlan: null }),
+  resetRecon: () => set({ reconRun: null, reconBlocks: [], reconBlocksMethod: null, reconCachePlan: null, reconRuns: [], ablation: null, reconCheckpoint: null }),
 });

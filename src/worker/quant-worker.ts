@@ -17,6 +17,7 @@ import type { HostTensor } from '../engine/types';
 import type { EvalPrediction, EvaluateProgress, QuantApi, QuantLayerPlan, QuantLayerRow, QuantStats } from './quant-api';
 import type { ReconApi } from './recon-api';
 import { reconBlocks, reconstruct } from '../recon/reconstruct';
+import { planRunCaches } from '../recon/cache-plan';
 import { parseState, serializeState } from '../recon/checkpoint';
 import { EvalFidelity } from './eval-fidelity';
 import type { DataFreeApi } from './data-free-api';
@@ -169,6 +170,14 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
     async reconBlocks(method) {
       const { session: s, state } = await calibrated();
       return reconBlocks(s, state, method).map((b) => ({ index: b.index, name: b.name, kind: b.kind, layers: b.layers, acts: b.acts.length }));
+    },
+
+    async reconCachePlan(req) {
+      const { session: s, state } = await calibrated();
+      sizeInput(s, req.preset);
+      const { preset: _p, ...settings } = req;
+      const plan = planRunCaches(s, state.config, req.method, req);
+      return { ...settings, budget: plan.budget, blocks: plan.blocks, peak: plan.peak, message: plan.error?.message ?? null };
     },
 
     async pauseRecon(jobId, p) {

@@ -64,9 +64,30 @@ export interface ReconResult {
   weightSqnr?: Record<string, number>;
 }
 
+export interface CachePlanRequest extends Pick<ReconConfig, 'method' | 'cacheMiB' | 'cachePrecision'> {
+  /** Calibration images the run will cache. */
+  count: number;
+  /** Sizes a dynamic-H/W input as the run will. */
+  preset: Preset;
+}
+
+/** The cache plan of a run with these settings (src/recon/cache-plan.ts), before Run. */
+export interface CachePlanInfo extends Omit<CachePlanRequest, 'preset'> {
+  /** Bytes the caches of one block may take. */
+  budget: number;
+  /** Each block the run caches: its storage (null: does not fit) and bytes. */
+  blocks: { index: number; name: string; precision: CachePrecision | null; bytes: number }[];
+  /** The largest caches of one block that fits, bytes. */
+  peak: number;
+  /** Why the run would stop before caching (it names the block and the image count that fits), or null. */
+  message: string | null;
+}
+
 export interface ReconApi {
   /** The block partition of the loaded model under the current calibration's configuration. */
   reconBlocks(method: ReconConfig['method']): Promise<BlockInfo[]>;
+  /** Each block's planned cache storage and size for a run with these settings (shapes only: no GPU work). */
+  reconCachePlan(req: CachePlanRequest): Promise<CachePlanInfo>;
   reconstruct(req: ReconRequest, onEvent: (e: ReconEvent) => void): Promise<ReconResult>;
   /** Pause or resume the running reconstruction (it waits between history windows). */
   pauseRecon(jobId: number, paused: boolean): Promise<void>;

@@ -66,6 +66,28 @@ export async function refreshReconBlocks(ctx: AppContext): Promise<void> {
   }
 }
 
+let planned = 0;
+
+/** Ask the worker for the cache plan of a run with the current settings: each block's storage and size, shown before Run. */
+export async function refreshCachePlan(ctx: AppContext): Promise<void> {
+  const st = ctx.store.getState();
+  const ticket = ++planned;
+  const base = baseCalibration(st);
+  const { method, cacheMiB } = st.reconSettings;
+  const count = base ? pickCalibration(st.calibImages, base.config.calibCount).length : 0;
+  if (!base || !st.preset || !count || method === 'nearest') return st.setReconCachePlan(null);
+  // a running reconstruction keeps its plan; the next settings are planned when it ends
+  if (st.jobs.recon.status === 'running') return;
+  const settings = { method, cacheMiB, cachePrecision: RECON_DEFAULTS.cachePrecision, count };
+  try {
+    const plan = await ctx.engine.reconCachePlan({ ...settings, preset: st.preset });
+    if (ticket === planned) ctx.store.getState().setReconCachePlan(plan);
+  } catch (e) {
+    const message = `Could not plan the caches: ${e instanceof Error ? e.message : String(e)}`;
+    if (ticket === planned) ctx.store.getState().setReconCachePlan({ ...settings, budget: cacheMiB * 2 ** 20, blocks: [], peak: 0, message });
+  }
+}
+
 /** The offer to resume: the stored checkpoint of the loaded model, if any. */
 export async function loadCheckpointInfo(ctx: AppContext): Promise<void> {
   const file = ctx.store.getState().model?.fileName;
@@ -272,9 +294,19 @@ export function watchRecon(ctx: AppContext): () => void {
       void loadCheckpointInfo(ctx);
     }
     const base = baseCalibration(s);
-    if (base !== baseCalibration(prev)) {
+    const newBase = base !== baseCalibration(prev);
+    if (newBase) {
       s.resetReconRun();
       if (base) void refreshReconBlocks(ctx);
     } else if (base && s.reconSettings.method !== prev.reconSettings.method) void refreshReconBlocks(ctx);
+    // the cache plan follows the method, the budget, the images and their size
+    const replan =
+      newBase ||
+      s.reconSettings.method !== prev.reconSettings.method ||
+      s.reconSettings.cacheMiB !== prev.reconSettings.cacheMiB ||
+      s.calibImages !== prev.calibImages ||
+      s.preset !== prev.preset ||
+      (prev.jobs.recon.status === 'running' && s.jobs.recon.status !== 'running');
+    if (base && replan) void refreshCachePlan(ctx);
   });
 }
