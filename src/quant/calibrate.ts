@@ -8,6 +8,7 @@ import { tensorFloat32 } from '../onnx/dtype';
 import { transposeRef } from '../ref/transpose';
 import { createActObserver, observeWeights } from './observers';
 import { layerName, place, type Placement, type WeightedLayer } from './placement';
+import { passesThrough } from './placement-why';
 import { quantizeBias, quantizeCodes, quantizedGraph } from './apply';
 import { apotWeightBits, apotWeightQuant } from './apot-weights';
 import { qrange, type ActQuant, type QuantConfig, type QuantState, type WeightQuant } from './types';
@@ -124,8 +125,16 @@ export function applyState(session: Session, state: QuantState): QuantState {
 /** Biases of layers that read a quantized activation directly go on the int32 grid s_x·s_w. */
 export function biasesOf(session: Session, layers: WeightedLayer[], weights: WeightQuant[], acts: ActQuant[]) {
   const actScale = new Map(acts.map((a) => [a.tensor, a.scale]));
+  const g = session.graph;
+  const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  /** The quantized activation a layer reads, directly or through ops that move values (Reshape, Transpose, MaxPool…), as placement finds it. */
+  const inputScale = (t: string): number | undefined => {
+    while (!actScale.has(t) && producer.get(t) && passesThrough(producer.get(t)!, g)) t = producer.get(t)!.inputs[0];
+    return actScale.get(t);
+  };
   return layers.flatMap((l, i) => {
-    const s = actScale.get(l.node.inputs[0]);
+    // (onnxruntime moves DequantizeLinear through such ops and puts a float bias on s_x·s_w itself: ShuffleNetV2's channel shuffle)
+    const s = inputScale(l.node.inputs[0]);
     const bias = l.node.inputs[2] ? session.graph.initializers.get(l.node.inputs[2]) : undefined;
     // (a grouped ConvTranspose has C_out/group weight scales for C_out biases: its bias stays float)
     if (s === undefined || !bias || bias.dims.length !== 1 || ![1, bias.dims[0]].includes(weights[i].scales.length)) return [];

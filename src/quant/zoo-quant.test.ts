@@ -64,6 +64,11 @@ describe.skipIf(models.length === 0)('model zoo: W8A8 placement, calibration and
     const calib = [noise(), noise()];
     const state = await calibrate(s, config, { batches: () => calib, batchCount: calib.length });
     expect(state.weights.length).toBe(weighted.length);
+    // every layer that reads a quantized activation — directly or through Reshape/Transpose/MaxPool
+    // (ShuffleNetV2's channel shuffle) — has its bias on the int32 grid s_x·s_w, as onnxruntime puts it
+    const reading = new Set(p.acts.flatMap((a) => a.consumers));
+    const withBias = p.layers.filter((l) => reading.has(l.node.name || l.node.outputs[0]) && l.node.inputs[2]);
+    expect((state.biases ?? []).map((b) => b.node).sort()).toEqual(withBias.map((l) => l.node.name || l.node.outputs[0]).sort());
     const tCalib = performance.now();
 
     const x = noise();
