@@ -9,7 +9,7 @@
 // Before it, bench/train-step.ts (training-step table per Vulkan driver beside PyTorch) and
 // bench/calib-time.ts (MSE calibration seconds; --full: a whole W2A4 QDrop run); --no-train-step
 // skips both, --no-calib-time the second. bench/hostile.ts runs the hostile corpus through the CLI
-// (counts in results.json under `hostile`); --no-hostile skips it.
+// (counts in results.json under `hostile`); --no-hostile skips it. bench/zoo.ts: the model zoo (results.json `zoo`); --no-zoo skips it.
 /* global setTimeout, clearTimeout, window -- window: the page.evaluate callbacks run in the page */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -257,6 +257,7 @@ try {
     if (prev.trainStep) results.trainStep = prev.trainStep;
     if (prev.hostile) results.hostile = prev.hostile;
     if (prev.squantApot) results.squantApot = prev.squantApot;
+    if (prev.zoo) results.zoo = prev.zoo;
   } catch {
     // no earlier file
   }
@@ -300,6 +301,8 @@ if (!process.argv.includes('--no-train-step')) {
 }
 // ~45 min: SQuant data-free vs nearest, APoT vs uniform (nearest, QDrop 100 it/block), SQuant GPU time per adapter (results.json `squantApot`)
 if (!process.argv.includes('--no-squant-apot') && spawnSync(path.join(repoRoot, 'node_modules/.bin/tsx'), ['bench/squant-apot.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' }).status !== 0) exitCode = 1;
+// Hours on a CPU adapter, resumable: the model zoo at W8A8/W4A4 with a short QDrop, studio vs onnxruntime on the export (results.json `zoo`)
+if (!process.argv.includes('--no-zoo') && spawnSync(path.join(repoRoot, 'node_modules/.bin/tsx'), ['bench/zoo.ts', ...(quick ? ['--quick'] : [])], { cwd: repoRoot, stdio: 'inherit' }).status !== 0) exitCode = 1;
 if (!process.argv.includes('--no-recon')) {
   // Hours on a CPU-emulated adapter (2000 iterations × 11 blocks × 4 methods × 3 configs); minutes on a GPU.
   say('reconstruction table (bench/recon.ts, Node + Dawn) …');
