@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'test-results');
+// (not test-results/: Playwright empties that folder when it starts)
+const out = path.join(root, 'test-reports');
 mkdirSync(out, { recursive: true });
 const bin = (n) => path.join(root, 'node_modules/.bin', n);
 const step = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } }).status ?? 1;
