@@ -4,18 +4,11 @@
 // run finishes. A second run on the new device, not interrupted, downloads the same model bytes.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { chooseFilesIn, cifarTrainImages, expect, loadResnet, test } from './fixtures';
+import { chooseFilesIn, cifarTrainImages, expect, loadResnet, reconBlockRows, setReconFields, test } from './fixtures';
 
 const CALIB = 8;
 const ITERS = 6;
 const BATCH = 4;
-
-async function setField(page: Page, label: string, value: string): Promise<void> {
-  const input = page.getByTestId('recon-config').getByLabel(label, { exact: true });
-  await input.fill(value);
-  await input.press('Enter');
-  await expect(input).toHaveValue(value);
-}
 
 async function download(page: Page, as: string): Promise<Buffer> {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-command="downloadModel"]').click()]);
@@ -44,13 +37,8 @@ test('the device lost mid-block 2 is recreated, the run resumes at block 2 and e
   await expect(page.getByTestId('calib-status')).toHaveText('done', { timeout: 150_000 });
 
   await page.getByLabel('Method', { exact: true }).selectOption('qdrop');
-  await setField(page, 'Iterations', String(ITERS));
-  await setField(page, 'Training batch', String(BATCH));
-  await setField(page, 'Flatness points', '0');
-  await setField(page, 'Seed', '1005');
-  const blocks = page.getByTestId('recon-blocks').locator('tbody tr');
-  await expect(blocks.first()).toBeVisible();
-  const nBlocks = await blocks.count();
+  await setReconFields(page, { Iterations: String(ITERS), 'Training batch': String(BATCH), 'Flatness points': '0', Seed: '1005' });
+  const { rows: blocks, count: nBlocks } = await reconBlockRows(page);
 
   await runRecon(page);
   const notice = page.getByTestId('recon-notice');

@@ -1,6 +1,7 @@
 // Shared e2e setup: paths into ../shared (relative to the repo root), a `test` whose every page
-// fails on console errors, and helpers that drive the page the way a person does (file chooser).
-import { test as base, expect, type Page } from '@playwright/test';
+// fails on console errors, and helpers that drive the page the way a person does (file choosers,
+// reconstruction settings, an ablation run).
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,4 +123,32 @@ export async function download(page: Page, command: string): Promise<{ name: str
   const path = test.info().outputPath(dl.suggestedFilename());
   await dl.saveAs(path);
   return { name: dl.suggestedFilename(), path };
+}
+
+/** Set the reconstruction settings fields, by label, in this order (type, Enter) and see each took its value. */
+export async function setReconFields(page: Page, fields: Record<string, string>): Promise<void> {
+  for (const [label, value] of Object.entries(fields)) {
+    const input = page.getByTestId('recon-config').getByLabel(label, { exact: true });
+    await input.fill(value);
+    await input.press('Enter');
+    await expect(input).toHaveValue(value);
+  }
+}
+
+/** The rows of the Reconstruct panel's block partition once it shows, and how many there are. */
+export async function reconBlockRows(page: Page): Promise<{ rows: Locator; count: number }> {
+  const rows = page.getByTestId('recon-blocks').locator('tbody tr');
+  await expect(rows.first()).toBeVisible();
+  return { rows, count: await rows.count() };
+}
+
+/** Run an ablation over these drop probabilities ("1, 0.5"): a row each, and the run done; returns its table. */
+export async function runAblation(page: Page, probabilities: string): Promise<Locator> {
+  await page.getByLabel('Drop probabilities', { exact: true }).fill(probabilities);
+  await page.locator('[data-command="runAblation"]').click();
+  const table = page.getByTestId('ablation-table');
+  await expect(table.locator('tbody tr')).toHaveCount(probabilities.split(',').length);
+  await expect(table).toHaveAttribute('data-status', /^(done|cancelled|error)$/, { timeout: 400_000 });
+  await expect(table).toHaveAttribute('data-status', 'done');
+  return table;
 }

@@ -7,7 +7,7 @@
 // check, without a single request.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { chooseFilesIn, cifarTestImages, cifarTrainImages, download, expect, jobEnd, loadResnet, openStudio, test, waitForRunEnd } from './fixtures';
+import { chooseFilesIn, cifarTestImages, cifarTrainImages, download, expect, jobEnd, loadResnet, openStudio, runAblation, setReconFields, test, waitForRunEnd } from './fixtures';
 import { Traffic, onOrigin, resourceEntries, widenResourceTiming } from './visit';
 
 /** The smallest settings the page offers that still run every step (SwiftShader is slow). */
@@ -15,13 +15,6 @@ const EVAL = 8;
 const CALIB = 2;
 const ITERS = 1;
 const BATCH = 1;
-
-async function setReconField(page: Page, label: string, value: string): Promise<void> {
-  const input = page.getByTestId('recon-config').getByLabel(label, { exact: true });
-  await input.fill(value);
-  await input.press('Enter');
-  await expect(input).toHaveValue(value);
-}
 
 async function floatRun(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Run float inference' }).click();
@@ -83,9 +76,7 @@ test('a whole visit, online then offline: every request stays on our origin; the
 
   step('reconstruct');
   await page.getByLabel('Method', { exact: true }).selectOption('qdrop');
-  await setReconField(page, 'Iterations', String(ITERS));
-  await setReconField(page, 'Training batch', String(BATCH));
-  await setReconField(page, 'Flatness points', '0');
+  await setReconFields(page, { Iterations: String(ITERS), 'Training batch': String(BATCH), 'Flatness points': '0' });
   await page.locator('[data-command="runRecon"]').click();
   await expect(page.getByTestId('recon-status')).toHaveText(/^(done|cancelled|error|failed)$/, { timeout: 300_000 });
   await expect(page.getByTestId('recon-status')).toHaveText('done');
@@ -93,12 +84,7 @@ test('a whole visit, online then offline: every request stays on our origin; the
   await expect(page.getByTestId('recon-runs').locator('tbody tr')).toHaveCount(1);
 
   step('ablation');
-  await page.getByLabel('Drop probabilities', { exact: true }).fill('1, 0.5');
-  await page.locator('[data-command="runAblation"]').click();
-  const ablation = page.getByTestId('ablation-table');
-  await expect(ablation.locator('tbody tr')).toHaveCount(2);
-  await expect(ablation).toHaveAttribute('data-status', /^(done|cancelled|error)$/, { timeout: 400_000 });
-  await expect(ablation).toHaveAttribute('data-status', 'done');
+  const ablation = await runAblation(page, '1, 0.5');
   await expect(ablation.locator('tbody tr[data-status="done"]')).toHaveCount(2);
   await expect(page.getByTestId('recon-runs').locator('tbody tr')).toHaveCount(3);
   await expect(page.getByTestId('eval-status')).toHaveText('done', { timeout: 120_000 });

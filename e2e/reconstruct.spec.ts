@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { CIFAR_TEST, chooseFilesIn, cifarTestImages, cifarTrainImages, expect, loadResnet, openStudio, test } from './fixtures';
+import { CIFAR_TEST, chooseFilesIn, cifarTestImages, cifarTrainImages, expect, loadResnet, openStudio, reconBlockRows, runAblation, setReconFields, test } from './fixtures';
 import { ortTop1 } from './ort-reference';
 
 const CALIB = 8;
@@ -27,13 +27,6 @@ const BATCH = 4;
 
 async function points(page: Page): Promise<number> {
   return Number(await page.getByTestId('recon-loss-chart').getAttribute('data-points'));
-}
-
-async function setField(page: Page, label: string, value: string): Promise<void> {
-  const input = page.getByTestId('recon-config').getByLabel(label, { exact: true });
-  await input.fill(value);
-  await input.press('Enter');
-  await expect(input).toHaveValue(value);
 }
 
 /** Blocks done in the checkpoint the page keeps in IndexedDB for this model, or null (never creates the database). */
@@ -130,14 +123,10 @@ test('reconstruct ResNet-20 W2A4 with QDrop, ablate p, download: onnxruntime giv
   await expect(panel).toBeVisible();
   await page.getByLabel('Method', { exact: true }).selectOption('qdrop');
   await expect(page.getByLabel('Drop probability', { exact: true })).toHaveValue('0.5');
-  await setField(page, 'Iterations', String(ITERS));
+  await setReconFields(page, { Iterations: String(ITERS) });
   await expect(page.getByLabel('Iterations preset', { exact: true })).toHaveValue('custom');
-  await setField(page, 'Training batch', String(BATCH));
-  await setField(page, 'Flatness points', '3');
-  await setField(page, 'Seed', '1005');
-  const blocks = page.getByTestId('recon-blocks').locator('tbody tr');
-  await expect(blocks.first()).toBeVisible();
-  const nBlocks = await blocks.count();
+  await setReconFields(page, { 'Training batch': String(BATCH), 'Flatness points': '3', Seed: '1005' });
+  const { rows: blocks, count: nBlocks } = await reconBlockRows(page);
   expect(nBlocks).toBeGreaterThan(3); // stem, residual blocks, classifier
   await expect(page.getByTestId('recon-blocks')).toContainText('residual');
 
@@ -194,13 +183,8 @@ test('reconstruct ResNet-20 W2A4 with QDrop, ablate p, download: onnxruntime giv
   lap('single run done and evaluated');
 
   // Ablation over p: two runs of the same tiny settings (fewer iterations), a row with the top-1 of each.
-  await setField(page, 'Iterations', String(ABLATION_ITERS));
-  await page.getByLabel('Drop probabilities', { exact: true }).fill('1, 0.5');
-  await page.locator('[data-command="runAblation"]').click();
-  const table = page.getByTestId('ablation-table');
-  await expect(table.locator('tbody tr')).toHaveCount(2);
-  await expect(table).toHaveAttribute('data-status', /^(done|cancelled|error)$/, { timeout: 400_000 });
-  await expect(table).toHaveAttribute('data-status', 'done');
+  await setReconFields(page, { Iterations: String(ABLATION_ITERS) });
+  const table = await runAblation(page, '1, 0.5');
   const rows = await table.locator('tbody tr').evaluateAll((els) => els.map((e) => ({ p: (e as HTMLElement).dataset.p, status: (e as HTMLElement).dataset.status, correct: (e as HTMLElement).dataset.correct, labeled: (e as HTMLElement).dataset.labeled })));
   expect(rows.map((r) => [r.p, r.status, r.labeled])).toEqual([['1', 'done', String(EVAL)], ['0.5', 'done', String(EVAL)]]);
   await expect(table.getByTestId('ablation-top1').nth(1)).toContainText('%');

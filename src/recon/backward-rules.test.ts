@@ -7,22 +7,17 @@
 // BatchNormalization; a trained ConvTranspose (conv-transpose-layer.ts); and Resize's "not
 // supported" message.
 import { describe, expect, it } from 'vitest';
-import type { Model, Node, Tensor } from '../graph/ir';
-import { DT, makeTensor } from '../onnx/dtype';
+import type { Node } from '../graph/ir';
 import { Session } from '../engine/session';
-import { quantizeCodes } from '../quant/apply';
-import { qrange, type WeightQuant } from '../quant/types';
 import { freshSeed, randArray, rng, testGpu } from '../test/helpers';
 import { analyzeSession } from './analysis';
 import type { Block } from './blocks';
 import { BlockProgram } from './program';
 import { stepBuffer, writeStep } from './step';
 import { sampleCacheOf } from './cache';
+import { convSandwich, ints, irNode as n, minMaxWeightQuant } from './test-setup';
 
 const B = 2;
-const n = (name: string, opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name, opType, domain: '', inputs, outputs, attrs });
-const ints = (value: number[]) => ({ type: 'ints' as const, value });
-const conv3 = { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) };
 
 interface Case {
   /** Nodes between c1 = conv1(x) [B,4,6,6] and conv2's input "z". */
@@ -87,49 +82,13 @@ const CASES: Record<string, Case> = {
 
 const INT_INPUTS = new Set(['sizes', 'shape5', 'shape4', 'starts', 'ends', 'axes', 'pads', 'ax3']);
 
-function model(c: Case, seed: number): Model {
-  const r = rng(seed);
-  const t = (name: string, dims: number[], v: ArrayLike<number>): Tensor => makeTensor(name, INT_INPUTS.has(name) ? DT.INT64 : DT.FLOAT, dims, v);
-  const inits = [
-    t('w1', [4, 3, 3, 3], randArray(108, r, -0.5, 0.5)),
-    t('b1', [4], randArray(4, r, -0.1, 0.1)),
-    t('w2', [4, c.zChannels, 3, 3], randArray(36 * c.zChannels, r, -0.5, 0.5)),
-    ...c.inits.map(([name, dims, v]) => t(name, dims, v)),
-  ];
-  const nodes = [n('conv1', 'Conv', ['x', 'w1', 'b1'], ['c1'], conv3), ...c.nodes, n('conv2', 'Conv', ['z', 'w2'], ['y'], conv3)];
-  const vi = (name: string, shape: (number | string)[]) => ({ name, dataType: DT.FLOAT, shape });
-  return {
-    irVersion: 8, opsets: [{ domain: '', version: 13 }], producerName: 'test', producerVersion: '', domain: '', modelVersion: 0, docString: '', metadata: [],
-    graph: { name: 'g', nodes, inputs: [vi('x', ['N', 3, 6, 6])], outputs: [vi('y', ['N', 4, 6, 6])], initializers: new Map(inits.map((x) => [x.name, x])), valueInfo: [], passthrough: {} },
-    passthrough: {},
-  };
-}
-
-/** 4-bit per-channel min/max quantization of an initializer (as program.test.ts does), channels on `axis`. */
-function weightQuant(s: Session, node: string, name: string, axis = 0): WeightQuant {
-  const t = s.graph.initializers.get(name)!;
-  const w = new Float32Array(t.raw.slice().buffer);
-  const range = qrange(4, false);
-  const M = t.dims[axis];
-  const inner = t.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const lo = new Array<number>(M).fill(0);
-  const hi = new Array<number>(M).fill(0);
-  w.forEach((v, i) => {
-    const m = Math.floor(i / inner) % M;
-    [lo[m], hi[m]] = [Math.min(lo[m], v), Math.max(hi[m], v)];
-  });
-  const scales = Float32Array.from(lo, (l, m) => Math.fround((hi[m] - l) / range.qmax || 1e-3));
-  const zeroPoints = Int32Array.from(lo, (l, m) => Math.round(-l / scales[m]));
-  return { node, weight: name, dims: t.dims, range, axis, scales, zeroPoints, codes: quantizeCodes(w, t.dims, axis, range, scales, zeroPoints) };
-}
-
 async function program(c: Case, seed: number) {
   const gpu = await testGpu();
-  const s = await Session.fromModel(gpu, model(c, seed), 'rules.onnx');
+  const s = await Session.fromModel(gpu, convSandwich(c.nodes, c.inits, c.zChannels, seed, INT_INPUTS), 'rules.onnx');
   const a = analyzeSession(s, B);
   const names = a.gpuNodes.map((g) => g.node.name);
   const t = c.trained;
-  const weights = [weightQuant(s, 'conv1', 'w1'), ...(t ? [weightQuant(s, t[0], t[1], t[2])] : []), weightQuant(s, 'conv2', 'w2')];
+  const weights = [minMaxWeightQuant(s, 'conv1', 'w1'), ...(t ? [minMaxWeightQuant(s, t[0], t[1], t[2])] : []), minMaxWeightQuant(s, 'conv2', 'w2')];
   const block: Block = { index: 0, name: 'test', kind: 'chain', nodes: names, input: 'x', output: 'y', layers: weights.map((w) => w.node), acts: [] };
   const r = rng(seed + 1);
   const count = 4;

@@ -86,6 +86,15 @@ const resnet18 = path.join(zoo, 'resnet18.onnx');
 const mobilenetV2 = path.join(zoo, 'mobilenet_v2.onnx');
 const rows = (p: RunCachePlan) => p.blocks.map((b) => `${b.name} ${(b.bytes / MiB).toFixed(1)} ${b.precision}`);
 
+/** The QDrop plan of 1024 images in the default budget has these rows and this peak, and float16 only where float32 does not fit. */
+function expectPlan1024(s: Session, peakMiB: number, want: string[]): void {
+  const p = planRunCaches(s, config, 'qdrop', { ...budget, count: 1024 });
+  expect(p.error).toBeNull();
+  expect(rows(p)).toEqual(want);
+  for (const b of p.blocks.filter((x) => x.precision === 'f16')) expect(2 * b.bytes, b.name).toBeGreaterThan(p.budget);
+  expect(p.peak / MiB).toBe(peakMiB);
+}
+
 // Measured (QDrop/BRECQ blocks, 1024 images, 2048 MiB, auto): the stem (image in, 64×112×112 out)
 // 1862 MiB in float16 (3724 in float32); layer1.0 and layer1.1 (three 64×56×56 caches) 1176 MiB in
 // float16 (2352 in float32); the rest float32: layer2.0 1960, layer2.1 1176, layer3.0 980, layer3.1
@@ -94,9 +103,7 @@ const rows = (p: RunCachePlan) => p.blocks.map((b) => `${b.name} ${(b.bytes / Mi
 describe.skipIf(!existsSync(resnet18))('ResNet-18 at 224², default budget', () => {
   it('1024 images fit (float16 where float32 does not); 4096 stop at the stem, naming the 1126 that fit', async () => {
     const s = await load('resnet18');
-    const p = planRunCaches(s, config, 'qdrop', { ...budget, count: 1024 });
-    expect(p.error).toBeNull();
-    expect(rows(p)).toEqual([
+    expectPlan1024(s, 1960, [
       'layer /conv1/Conv 1862.0 f16',
       'residual /layer1/layer1.0 1176.0 f16',
       'residual /layer1/layer1.1 1176.0 f16',
@@ -108,9 +115,6 @@ describe.skipIf(!existsSync(resnet18))('ResNet-18 at 224², default budget', () 
       'residual /layer4/layer4.1 294.0 f32',
       'layer /fc 7.9 f32',
     ]);
-    // float16 only where float32 does not fit
-    for (const b of p.blocks.filter((x) => x.precision === 'f16')) expect(2 * b.bytes, b.name).toBeGreaterThan(p.budget);
-    expect(p.peak / MiB).toBe(1960);
     const big = planRunCaches(s, config, 'qdrop', { ...budget, count: 4096 });
     expect(big.error?.message).toMatch(/^block layer \/conv1\/Conv: caching 4096 calibration images needs 7448\.0 MiB in float16 \(14896\.0 MiB in float32\), above the cache budget of 2048\.0 MiB\. Use at most 1126 images for reconstruction or raise the cache budget/);
     expect(planRunCaches(s, config, 'qdrop', { ...budget, count: 1126 }).error).toBeNull();
@@ -130,9 +134,7 @@ describe.skipIf(!existsSync(resnet18))('ResNet-18 at 224², default budget', () 
 describe.skipIf(!existsSync(mobilenetV2))('MobileNetV2 at 224², default budget', () => {
   it('1024 images fit', async () => {
     const s = await load('mobilenet_v2');
-    const p = planRunCaches(s, config, 'qdrop', { ...budget, count: 1024 });
-    expect(p.error).toBeNull();
-    expect(rows(p)).toEqual([
+    expectPlan1024(s, 1960, [
       'layer /features/features.0 1078.0 f16',
       'chain /features/features.1/conv 1960.0 f16',
       'chain /features/features.2/conv 1862.0 f32',
@@ -154,8 +156,6 @@ describe.skipIf(!existsSync(mobilenetV2))('MobileNetV2 at 224², default budget'
       'layer /features/features.18 367.5 f32',
       'layer /classifier/classifier.1 13.9 f32',
     ]);
-    for (const b of p.blocks.filter((x) => x.precision === 'f16')) expect(2 * b.bytes, b.name).toBeGreaterThan(p.budget);
-    expect(p.peak / MiB).toBe(1960);
     s.dispose();
   }, 120_000);
 });

@@ -4,9 +4,8 @@
 // and makes none while it trains; a block that cannot be built frees what it made before the error.
 import { describe, expect, it } from 'vitest';
 import type { Model, Node } from '../graph/ir';
-import { DT, makeTensor, tensorFloat32 } from '../onnx/dtype';
+import { tensorFloat32 } from '../onnx/dtype';
 import { Session } from '../engine/session';
-import { quantizeCodes } from '../quant/apply';
 import { apotWeightQuant } from '../quant/apot-weights';
 import { qrange, type ActQuant, type WeightQuant } from '../quant/types';
 import { randArray, rng, testGpu } from '../test/helpers';
@@ -16,48 +15,13 @@ import type { Block } from './blocks';
 import { destroySampleCache, sampleCacheOf } from './cache';
 import { BlockProgram } from './program';
 import { stepBuffer, writeStep } from './step';
+import { convSandwich, ints, irNode as n, minMaxWeightQuant } from './test-setup';
 
 const B = 2;
-const n = (name: string, opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name, opType, domain: '', inputs, outputs, attrs });
-const ints = (value: number[]) => ({ type: 'ints' as const, value });
 const int = (value: number) => ({ type: 'int' as const, value });
-const conv3 = { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) };
 
 /** x [N,3,6,6] → conv1 → Relu (quantized) → [middle] → conv2 → y [N,4,6,6]; conv2 reads `zChannels` channels. */
-function model(middle: Node[], inits: [string, number[], number[]][], zChannels: number): Model {
-  const r = rng(17);
-  const t = (name: string, dims: number[], v: ArrayLike<number>) => makeTensor(name, DT.FLOAT, dims, v);
-  const tensors = [
-    t('w1', [4, 3, 3, 3], randArray(108, r, -0.5, 0.5)),
-    t('b1', [4], randArray(4, r, -0.1, 0.1)),
-    t('w2', [4, zChannels, 3, 3], randArray(36 * zChannels, r, -0.5, 0.5)),
-    ...inits.map(([name, dims, v]) => t(name, dims, v)),
-  ];
-  const nodes = [n('conv1', 'Conv', ['x', 'w1', 'b1'], ['c1'], conv3), n('relu', 'Relu', ['c1'], ['r']), ...middle, n('conv2', 'Conv', ['z', 'w2'], ['y'], conv3)];
-  const vi = (name: string, shape: (number | string)[]) => ({ name, dataType: DT.FLOAT, shape });
-  return {
-    irVersion: 8, opsets: [{ domain: '', version: 13 }], producerName: 'test', producerVersion: '', domain: '', modelVersion: 0, docString: '', metadata: [],
-    graph: { name: 'g', nodes, inputs: [vi('x', ['N', 3, 6, 6])], outputs: [vi('y', ['N', 4, 6, 6])], initializers: new Map(tensors.map((x) => [x.name, x])), valueInfo: [], passthrough: {} },
-    passthrough: {},
-  };
-}
-
-/** 4-bit per-channel min/max weights with channels on `axis`. */
-function uniformQuant(s: Session, node: string, name: string, axis = 0): WeightQuant {
-  const t = s.graph.initializers.get(name)!;
-  const w = tensorFloat32(t);
-  const range = qrange(4, false);
-  const M = t.dims[axis];
-  const inner = t.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const [lo, hi] = [new Array<number>(M).fill(0), new Array<number>(M).fill(0)];
-  w.forEach((v, i) => {
-    const m = Math.floor(i / inner) % M;
-    [lo[m], hi[m]] = [Math.min(lo[m], v), Math.max(hi[m], v)];
-  });
-  const scales = Float32Array.from(lo, (l, m) => Math.fround((hi[m] - l) / range.qmax || 1e-3));
-  const zeroPoints = Int32Array.from(lo, (l, m) => Math.round(-l / scales[m]));
-  return { node, weight: name, dims: t.dims, range, axis, scales, zeroPoints, codes: quantizeCodes(w, t.dims, axis, range, scales, zeroPoints) };
-}
+const model = (middle: Node[], inits: [string, number[], number[]][], zChannels: number): Model => convSandwich([n('relu', 'Relu', ['c1'], ['r']), ...middle], inits, zChannels, 17);
 
 async function apotQuant(gpu: Gpu, s: Session, node: string, name: string): Promise<WeightQuant> {
   const t = s.graph.initializers.get(name)!;
@@ -105,7 +69,7 @@ describe('block program GPU memory', () => {
         8,
       ),
     );
-    const weights = [uniformQuant(s, 'conv1', 'w1'), uniformQuant(s, 'up', 'wt', 1), await apotQuant(gpu, s, 'conv2', 'w2')];
+    const weights = [minMaxWeightQuant(s, 'conv1', 'w1'), minMaxWeightQuant(s, 'up', 'wt', 1), await apotQuant(gpu, s, 'conv2', 'w2')];
     expect(weights[2].levels, 'conv2 on APoT levels').toBeDefined();
     const live0 = live();
     const p = new BlockProgram(gpu, a, { ...block, layers: weights.map((w) => w.node) }, weights, acts, caches, step, { batch: B, drop: 0.5, inputDrop: 0.5, lsq: true, historyLength: 1 });
@@ -134,7 +98,7 @@ describe('block program GPU memory', () => {
         4,
       ),
     );
-    const weights = [uniformQuant(s, 'conv1', 'w1'), uniformQuant(s, 'conv2', 'w2')];
+    const weights = [minMaxWeightQuant(s, 'conv1', 'w1'), minMaxWeightQuant(s, 'conv2', 'w2')];
     const live0 = live();
     expect(() => new BlockProgram(gpu, a, { ...block, layers: ['conv1', 'conv2'] }, weights, acts, caches, step, { batch: B, drop: 1, inputDrop: 1, lsq: true, historyLength: 4 })).toThrow(/the gradient of Resize is not implemented/);
     expect(live(), 'after the failed build').toBe(live0);
