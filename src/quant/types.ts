@@ -3,17 +3,12 @@
 import type { QRange } from '../ref/round';
 
 // the grid and its rounding live with the references (kernels and references import no src/quant)
-export { roundHalfEven, type QRange } from '../ref/round';
+export { qrange, roundHalfEven, type QRange } from '../ref/round';
 
 export type ObserverKind = 'minmax' | 'mse' | 'percentile' | 'entropy';
 export type Granularity = 'channel' | 'tensor';
 /** Weight grid: uniform integers, or APoT's additive powers of two (DESIGN.md §8). */
 export type WeightLevels = 'uniform' | 'apot';
-
-export function qrange(bits: number, signed: boolean): QRange {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new Error(`bits must be 2..8, got ${bits}`);
-  return signed ? { bits, signed, qmin: -(2 ** (bits - 1)), qmax: 2 ** (bits - 1) - 1 } : { bits, signed, qmin: 0, qmax: 2 ** bits - 1 };
-}
 
 export interface LayerOverride {
   /** Weight bits of this layer, or keep the layer (weights and its input quantizer) in float. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { adaroundInit, channelLayout, hardCodes, type AdaroundWeight } from './adaround';
 import { expectBackward, expectCentralDiffs, FD_CASES, randV, softOnGpu } from './adaround-test-lib';
 import { adaroundBackwardRef, adaroundRegRef, adaroundSoftRef, rectSigmoidRef } from '../../ref/adaround';
-import { qrange } from '../../quant/types';
+import { qrange } from '../../ref/round';
 import { expectClose, freshSeed, randArray, rng, testGpu } from '../../test/helpers';
 
 function setup(seed: number, shape: number[], axis: number, bits: number, signed: boolean) {

@@ -1,8 +1,8 @@
-// float16 pack/unpack of sample caches on the GPU vs the CPU's halfBits/halfValue (src/recon/cache.ts),
+// float16 pack/unpack of sample caches on the GPU vs the CPU's halfBits/halfValue (src/gpu/half.ts),
 // bit for bit: random values with ties, subnormals, overflow, ±∞ and NaN, odd sample sizes, offsets
 // on both sides; the words outside the span stay as they were.
 import { describe, expect, it } from 'vitest';
-import { halfBits, halfValue } from '../../recon/cache';
+import { halfBits, halfValue } from '../half';
 import { freshSeed, rng, testGpu } from '../../test/helpers';
 import { packHalf, unpackHalf, type SampleSpan } from './cache-io';
 

@@ -1,6 +1,6 @@
 // Typed wrappers over shaders/cache-pack.wgsl and shaders/cache-unpack.wgsl: float32 samples into a
 // float16 sample cache and back (the layout of src/recon/cache.ts: a sample of `size` values at
-// every `stride`, two halves to a 32-bit word, stride even). Rounding as cache.ts's halfBits.
+// every `stride`, two halves to a 32-bit word, stride even). Rounding as gpu/half.ts's halfBits.
 import type { Dispatch, Gpu } from '../gpu';
 import { elementGrid } from '../elements';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeQuant } from './fake-quant';
 import { fakeQuantRef } from '../../ref/fake-quant';
 import { freshSeed, randArray, rng, testGpu } from '../../test/helpers';
-import { qrange } from '../../quant/types';
+import { qrange } from '../../ref/round';
 
 // The kernel rounds the correctly rounded float32 quotient x / s half to even, as QuantizeLinear does,
 // even where the adapter's division is off by a few ulps (WGSL allows 2.5): equal to the reference.

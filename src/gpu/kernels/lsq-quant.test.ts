@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lsqBackward, lsqForward, lsqGradScale, lsqPartialSlots, lsqState } from './lsq-quant';
 import { lsqBackwardRef, lsqForwardRef, lsqMaskRef, lsqSurrogateRef, type LsqRefOptions } from '../../ref/lsq-quant';
 import { STREAM, stepBuffer, writeStep } from './step';
-import { qrange } from '../../quant/types';
+import { qrange } from '../../ref/round';
 import { expectClose, freshSeed, randArray, rng, testGpu } from '../../test/helpers';
 import type { Gpu } from '../gpu';
 
