@@ -6,6 +6,8 @@ import type { ClassifyProgress, ClassifyRequest, EngineClient, ImageJob } from '
 import type { CalibrateRequest, EvaluateRequest, QuantLayerPlan, QuantLayerRow } from '../worker/quant-api';
 import type { BlockInfo, ReconRequest } from '../worker/recon-api';
 import type { DataFreeRequest } from '../worker/data-free-api';
+import type { Block } from '../recon/blocks';
+import { planBlockCaches, type CachePlanOptions, type RunCachePlan } from '../recon/cache-plan';
 import { fakeDataFree } from './fake-data-free';
 
 export function fakeSummary(fileName: string): ModelSummary {
@@ -48,6 +50,17 @@ async function batches(images: ImageJob[], size: number, cancelled: () => boolea
   return { done, total: images.length, cancelled: false, ms: 1 };
 }
 
+/**
+ * The real cache plan (src/recon/cache-plan.ts) of the fake model's blocks, each caching 16 Mi
+ * values an image: 64 MiB in float32, 32 MiB in float16. The first block reads the model input and
+ * so keeps no quantized-input cache (8 Mi in, 8 Mi out); the others 4 Mi in twice, 8 Mi out.
+ */
+function fakeCachePlan(blocks: BlockInfo[], o: CachePlanOptions): RunCachePlan {
+  const tensors: Block[] = blocks.map((b) => ({ ...b, nodes: b.layers, input: `in${b.index}`, output: `out${b.index}`, acts: [] }));
+  const shapeOf = (t: string) => [1, (t === 'in0' || t.startsWith('out') ? 8 : 4) * 2 ** 20];
+  return planBlockCaches(tensors, shapeOf, 'in0', () => true, o);
+}
+
 export function fakeEngine(): FakeEngine {
   const cancelled = new Set<number>();
   const requests: ClassifyRequest[] = [];
@@ -65,22 +78,17 @@ export function fakeEngine(): FakeEngine {
     dataFrees,
     ...fakeDataFree(LAYERS, (id) => cancelled.has(id), dataFrees),
     reconBlocks: async () => BLOCKS,
-    // as reconstruct below: 64 MiB an image in float32, 32 in float16, above that the budget message
     reconCachePlan: async ({ preset: _p, ...req }) => {
-      const fit = (mib: number) => req.count * mib <= req.cacheMiB;
-      const precision = fit(64) ? ('f32' as const) : fit(32) ? ('f16' as const) : null;
-      const bytes = req.count * (precision === 'f32' ? 64 : 32) * 2 ** 20;
-      const blocks = BLOCKS.map((b) => ({ index: b.index, name: b.name, precision, bytes }));
-      const message = precision ? null : `block ${BLOCKS[0].name}: caching ${req.count} calibration images needs ${req.count * 32} MiB in float16. Use at most ${Math.floor(req.cacheMiB / 32)} images`;
-      return { ...req, budget: req.cacheMiB * 2 ** 20, blocks, peak: precision ? bytes : 0, message };
+      const plan = fakeCachePlan(BLOCKS, req);
+      return { ...req, budget: plan.budget, blocks: plan.blocks, peak: plan.peak, message: plan.error?.message ?? null };
     },
     pauseRecon: async (jobId, p) => void (p ? paused.add(jobId) : paused.delete(jobId)),
-    // loss 1/(1 + iter/10) · (1 + drop) per block, one history window per tick; each image's caches
-    // take 64 MiB in float32 (float16 above cfg.cacheMiB); early stop ends a block at half its iterations
+    // loss 1/(1 + iter/10) · (1 + drop) per block, one history window per tick; caches as planned
+    // (float16 where nothing fits: the fake does not stop); early stop ends a block at half its iterations
     reconstruct: async (req, onEvent) => {
       recons.push(req);
       const start = req.resume?.blocks ?? 0;
-      const cache = req.images.length * 64 > req.cfg.cacheMiB ? 'f16' : 'f32';
+      const planned = fakeCachePlan(BLOCKS, { ...req.cfg, count: req.images.length }).blocks;
       const every = req.cfg.historyEvery;
       const iters = req.cfg.earlyStop ? Math.min(req.cfg.iters, Math.ceil(req.cfg.iters / 2 / every) * every) : req.cfg.iters;
       let blocks = 0;
@@ -95,7 +103,7 @@ export function fakeEngine(): FakeEngine {
           onEvent({ type: 'loss', block: b, points, itersDone: t + n });
         }
         blocks++;
-        onEvent({ type: 'block-end', block: b, iters, seconds: 0.01, firstLoss: 1 + req.cfg.drop, lastLoss: (1 + req.cfg.drop) / (1 + iters / 10), cache });
+        onEvent({ type: 'block-end', block: b, iters, seconds: 0.01, firstLoss: 1 + req.cfg.drop, lastLoss: (1 + req.cfg.drop) / (1 + iters / 10), cache: planned[b].precision ?? 'f16' });
         if (req.flatness) onEvent({ type: 'flatness', block: b, alphas: [-1, 0, 1], losses: [2 * req.cfg.drop, 1, 2 * req.cfg.drop] });
         onEvent({ type: 'checkpoint', checkpoint: { blocks: b + 1, state: `{"blocks":${b + 1}}` } });
       }

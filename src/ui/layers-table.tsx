@@ -2,7 +2,25 @@
 // parameter count, with each layer's share of the model drawn as a thin bar.
 import type { WeightedLayer } from '../engine/types';
 import { useStudio } from './app-context';
+import { DataTable, type Column } from './data-table';
 import { formatCount, formatDims } from './format';
+
+const columns = (max: number): Column<WeightedLayer>[] => [
+  { header: '#', cell: (_l, i) => i + 1, td: { className: 'muted' } },
+  { header: 'Layer', cell: (l) => l.name, td: (l) => ({ className: 'mono name', title: l.name }) },
+  { header: 'Op', cell: (l) => l.opType },
+  { header: 'Weight', cell: (l) => formatDims(l.weightShape), td: { className: 'mono nowrap' } },
+  {
+    header: 'Params',
+    num: true,
+    cell: (l) => (
+      <>
+        <span className="bar" style={{ width: `${(100 * l.params) / max}%` }} />
+        {formatCount(l.params)}
+      </>
+    ),
+  },
+];
 
 export function LayersTable({ layers }: { layers: WeightedLayer[] }) {
   const max = Math.max(1, ...layers.map((l) => l.params));
@@ -13,33 +31,7 @@ export function LayersTable({ layers }: { layers: WeightedLayer[] }) {
         <span className="muted">{layers.length}</span>
       </div>
       <div className="layers-scroll">
-        <table className="layers" data-testid="layers">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Layer</th>
-              <th>Op</th>
-              <th>Weight</th>
-              <th className="num">Params</th>
-            </tr>
-          </thead>
-          <tbody>
-            {layers.map((l, i) => (
-              <tr key={l.name}>
-                <td className="muted">{i + 1}</td>
-                <td className="mono name" title={l.name}>
-                  {l.name}
-                </td>
-                <td>{l.opType}</td>
-                <td className="mono nowrap">{formatDims(l.weightShape)}</td>
-                <td className="num">
-                  <span className="bar" style={{ width: `${(100 * l.params) / max}%` }} />
-                  {formatCount(l.params)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable className="layers" data-testid="layers" columns={columns(max)} rows={layers} rowKey={(l) => l.name} />
       </div>
     </section>
   );

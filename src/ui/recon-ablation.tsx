@@ -4,8 +4,9 @@
 import { useMemo } from 'react';
 import { commands } from '../state/commands';
 import { meanFlatness, runLossLine } from '../state/recon-curves';
-import type { ReconRunRecord, RunAccuracy } from '../state/recon-slice';
+import type { Ablation, ReconRunRecord, RunAccuracy } from '../state/recon-slice';
 import { CommandButton, useApp, useStudio } from './app-context';
+import { DataTable, type Column } from './data-table';
 import { palette, CurveChart, type Series } from './recon-charts';
 import { METHOD_LABELS } from './recon-config';
 import { formatDuration, formatPercent, formatSig } from './format';
@@ -26,6 +27,26 @@ function Accuracy({ top1, evaluating }: { top1: RunAccuracy | null; evaluating: 
     </span>
   );
 }
+
+interface AblationRow {
+  p: number;
+  i: number;
+  run: ReconRunRecord | null | undefined;
+}
+
+const finalLossText = (r: ReconRunRecord) => {
+  const loss = finalLoss(r);
+  return loss !== null ? formatSig(loss) : '';
+};
+
+const ablationColumns = (ablation: Ablation): Column<AblationRow>[] => [
+  { header: 'p', num: true, cell: ({ p }) => p, td: { className: 'mono' } },
+  { header: 'input p', num: true, cell: ({ p, run }) => (run ? run.cfg.inputDrop : ablation.alsoInput ? p : '–'), td: { className: 'mono' } },
+  { header: 'Status', cell: ({ run }) => (run ? (run.evaluating ? 'evaluating' : run.status) : ablation.status === 'running' ? 'queued' : 'not run') },
+  { header: 'Final loss', num: true, cell: ({ run }) => (run ? finalLossText(run) : ''), td: { className: 'mono' } },
+  { header: 'Time', num: true, cell: ({ run }) => (run && run.ms ? formatDuration(run.ms) : '') },
+  { header: 'Top-1', num: true, cell: ({ run }) => (run ? <Accuracy top1={run.top1} evaluating={run.evaluating} /> : ''), td: { 'data-testid': 'ablation-top1' } },
+];
 
 export function AblationView() {
   const ctx = useApp();
@@ -82,37 +103,33 @@ export function AblationView() {
               <CurveChart series={series.flat} testId="ablation-flatness-chart" label="Flatness per p" xLabel="α" log />
             </div>
           </div>
-          <table className="layers ablation-table" data-testid="ablation-table" data-status={ablation.status}>
-            <thead>
-              <tr>
-                <th className="num">p</th>
-                <th className="num">input p</th>
-                <th>Status</th>
-                <th className="num">Final loss</th>
-                <th className="num">Time</th>
-                <th className="num">Top-1</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ p, i, run }) => (
-                <tr key={i} data-p={p} data-status={run?.status ?? 'queued'} data-correct={run?.top1?.correct} data-labeled={run?.top1?.labeled}>
-                  <td className="num mono">{p}</td>
-                  <td className="num mono">{run ? run.cfg.inputDrop : ablation.alsoInput ? p : '–'}</td>
-                  <td>{run ? (run.evaluating ? 'evaluating' : run.status) : ablation.status === 'running' ? 'queued' : 'not run'}</td>
-                  <td className="num mono">{run && finalLoss(run) !== null ? formatSig(finalLoss(run)!) : ''}</td>
-                  <td className="num">{run && run.ms ? formatDuration(run.ms) : ''}</td>
-                  <td className="num" data-testid="ablation-top1">
-                    {run ? <Accuracy top1={run.top1} evaluating={run.evaluating} /> : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            className="layers ablation-table"
+            data-testid="ablation-table"
+            data-status={ablation.status}
+            columns={ablationColumns(ablation)}
+            rows={rows}
+            rowKey={(r) => r.i}
+            row={({ p, run }) => ({ 'data-p': p, 'data-status': run?.status ?? 'queued', 'data-correct': run?.top1?.correct, 'data-labeled': run?.top1?.labeled })}
+          />
         </>
       )}
     </div>
   );
 }
+
+const RUN_COLUMNS: Column<ReconRunRecord>[] = [
+  { header: '#', cell: (r) => r.id, td: { className: 'muted' } },
+  { header: 'Method', cell: (r) => METHOD_LABELS[r.cfg.method].label },
+  { header: 'Calibration', cell: (r) => r.calib, td: { className: 'mono' } },
+  { header: 'Iterations', num: true, cell: (r) => r.cfg.iters },
+  { header: 'p', num: true, cell: (r) => r.cfg.drop, td: { className: 'mono' } },
+  { header: 'input p', num: true, cell: (r) => r.cfg.inputDrop, td: { className: 'mono' } },
+  { header: 'Seed', num: true, cell: (r) => r.cfg.seed },
+  { header: 'Final loss', num: true, cell: finalLossText, td: { className: 'mono' } },
+  { header: 'Time', num: true, cell: (r) => formatDuration(r.ms) },
+  { header: 'Top-1', num: true, cell: (r) => <Accuracy top1={r.top1} evaluating={r.evaluating} /> },
+];
 
 export function RunsTable() {
   const runs = useStudio((s) => s.reconRuns);
@@ -125,40 +142,14 @@ export function RunsTable() {
         <span className="spacer" />
         <CommandButton command={commands.clearReconRuns} />
       </div>
-      <table className="layers" data-testid="recon-runs">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Method</th>
-            <th>Calibration</th>
-            <th className="num">Iterations</th>
-            <th className="num">p</th>
-            <th className="num">input p</th>
-            <th className="num">Seed</th>
-            <th className="num">Final loss</th>
-            <th className="num">Time</th>
-            <th className="num">Top-1</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.id} data-run={r.id} className={r.id === current ? 'current' : undefined} title={r.id === current ? 'the model evaluated and exported now' : undefined}>
-              <td className="muted">{r.id}</td>
-              <td>{METHOD_LABELS[r.cfg.method].label}</td>
-              <td className="mono">{r.calib}</td>
-              <td className="num">{r.cfg.iters}</td>
-              <td className="num mono">{r.cfg.drop}</td>
-              <td className="num mono">{r.cfg.inputDrop}</td>
-              <td className="num">{r.cfg.seed}</td>
-              <td className="num mono">{finalLoss(r) !== null ? formatSig(finalLoss(r)!) : ''}</td>
-              <td className="num">{formatDuration(r.ms)}</td>
-              <td className="num">
-                <Accuracy top1={r.top1} evaluating={r.evaluating} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        className="layers"
+        data-testid="recon-runs"
+        columns={RUN_COLUMNS}
+        rows={runs}
+        rowKey={(r) => r.id}
+        row={(r) => ({ 'data-run': r.id, className: r.id === current ? 'current' : undefined, title: r.id === current ? 'the model evaluated and exported now' : undefined })}
+      />
     </div>
   );
 }
