@@ -4,7 +4,8 @@
 // Bindings: 0 x (read), 1 y (write), 2 params [scale_c, zero_point_c] pairs (read), 3 uniforms.
 //!include quantize-linear
 
-// Tests only: the adapter's quotient moved by this many ulps, as a division within WGSL's 2.5 ulp may be.
+// Tests only: the adapter's quotient moved by this many ulps, as a division within WGSL's 2.5 ulp may be;
+// normal quotients only (moving a subnormal's bits could cross zero into the other sign's NaNs).
 override QDIV_ULPS: i32 = 0;
 
 struct U { n: u32, inner: u32, channels: u32, _pad: u32, qmin: f32, qmax: f32 }
@@ -24,7 +25,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let p = params[(i / u.inner) % u.channels];
     let v = x[i];
     let d = v / p.x;
-    let quotient = select(d, bitcast<f32>(bitcast<i32>(d) + QDIV_ULPS), QDIV_ULPS != 0 && d != 0.0 && abs(d) < 1e38);
+    let quotient = select(d, bitcast<f32>(bitcast<i32>(d) + QDIV_ULPS), QDIV_ULPS != 0 && abs(d) >= 1.17549435e-38 && abs(d) < 1e38);
     let q = clamp(quantize_linear_round(v, p.x, quotient) + p.y, u.qmin, u.qmax);
     y[i] = (q - p.y) * p.x;
   }

@@ -16,9 +16,13 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** A fresh seed per call (so every run tests new inputs); it is part of every failure message. */
+/**
+ * A fresh seed per call (so every run tests new inputs); it is part of every failure message.
+ * TEST_SEED=N replays one: every call then returns N.
+ */
 export function freshSeed(): number {
-  return Math.floor(Math.random() * 2 ** 31);
+  const replay = process.env.TEST_SEED;
+  return replay ? Number(replay) : Math.floor(Math.random() * 2 ** 31);
 }
 
 /** n float32-representable uniform values in [lo, hi). */
