@@ -40,6 +40,8 @@ export interface BlockRecord {
   cacheSeconds?: number;
   firstLoss: number;
   lastLoss: number;
+  /** Why the block was passed over (its layers keep round to nearest). */
+  skipped?: string;
 }
 
 export interface Checkpoint {

@@ -217,7 +217,7 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
       },
       onBlockEnd: async (summary, st) => {
         await recon.events?.onBlockEnd?.(summary, st);
-        done.push({ block: summary.block.name, iters: summary.iters, seconds: summary.seconds, cacheSeconds: summary.cacheSeconds, firstLoss: summary.firstLoss, lastLoss: summary.lastLoss });
+        done.push({ block: summary.block.name, iters: summary.iters, seconds: summary.seconds, cacheSeconds: summary.cacheSeconds, firstLoss: summary.firstLoss, lastLoss: summary.lastLoss, ...(summary.skipped ? { skipped: summary.skipped } : {}) });
         finished = { block: current + 1, state: st };
         if (ck) saveCheckpoint(ck.dir, { identity: ck.identity, nextBlock: current + 1, blocks, calibSeconds: saved?.calibSeconds ?? seconds, done, state: st });
       },

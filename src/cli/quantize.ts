@@ -51,7 +51,7 @@ export interface QuantizeResult {
   /** With --eval: per output name, the quantized (studio) model's fidelity to the float one. */
   fidelity: Record<string, Omit<OutputFidelity, 'name'>> | null;
   /** With --method adaround/brecq/qdrop: each block's cache storage and MiB, planned before calibration. */
-  cachePlan: { images: number; budgetMiB: number; peakMiB: number; blocks: { name: string; precision: 'f32' | 'f16' | null; mib: number }[] } | null;
+  cachePlan: { images: number; budgetMiB: number; peakMiB: number; blocks: { name: string; precision: 'f32' | 'f16' | null; mib: number; skipped?: string }[] } | null;
   opset: 13 | 21;
   out: string;
   calibSeconds: number;
@@ -68,12 +68,13 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 function cachePlanLines(p: RunCachePlan): string[] {
   const groups = new Map<string, string[]>();
   for (const b of p.blocks) {
+    if (b.skipped) continue;
     const key = `${mib(b.bytes)} MiB ${b.precision === null ? 'does not fit' : b.precision === 'f16' ? 'float16' : 'float32'}`;
     groups.set(key, [...(groups.get(key) ?? []), b.name]);
   }
   const names = (ns: string[]) => (ns.length > 3 ? `${ns.slice(0, 2).join(', ')} … ${ns[ns.length - 1]}` : ns.join(', '));
   const head = `${plural(p.count, 'image')} cached per block within ${mib(p.budget)} MiB`;
-  return [head, ...[...groups].map(([k, ns]) => `${k}${ns.length > 1 ? ` × ${ns.length}` : ''}: ${names(ns)}`), `peak ${mib(p.peak)} MiB`];
+  return [head, ...[...groups].map(([k, ns]) => `${k}${ns.length > 1 ? ` × ${ns.length}` : ''}: ${names(ns)}`), `peak ${mib(p.peak)} MiB`, ...p.blocks.filter((b) => b.skipped).map((b) => `${b.name}: none, ${b.skipped}`)];
 }
 
 /** Progress with an ETA per phase, from the rate since the phase's first report: "calibrate   12/40 (activations) · ETA 9 s". */
@@ -171,6 +172,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
               out.progress?.(`${pad('block')}${blockLabel}: ${done}/${cfg.iters} loss ${last.rec.toPrecision(4)} round ${last.reg.toPrecision(4)} · ${(1 / rate).toFixed(1)} it/s · ETA ${Math.ceil(rate * (cfg.iters - done))} s`);
             },
             onBlockEnd: (sum) => {
+              if (sum.skipped) return out.result(`${pad('block')}${blockLabel}: passed over, ${sum.skipped}`);
               const early = sum.iters < cfg.iters ? `, stopped early after ${sum.iters} iterations` : '';
               out.result(`${pad('block')}${blockLabel}: loss ${sum.firstLoss.toPrecision(4)} → ${sum.lastLoss.toPrecision(4)} in ${sum.seconds.toFixed(1)} s (${(sum.iters / sum.seconds).toFixed(1)} it/s, ${sum.cache} caches${early})`);
             },
@@ -227,7 +229,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
     top1Onnx: top1Rate(r.onnx),
     evalImages: evalSet?.count ?? 0,
     fidelity: r.fidelity ? fidelityJson(r.fidelity) : null,
-    cachePlan: plan && { images: plan.count, budgetMiB: cfg.cacheMiB, peakMiB: round1(plan.peak / 2 ** 20), blocks: plan.blocks.map((b) => ({ name: b.name, precision: b.precision, mib: round1(b.bytes / 2 ** 20) })) },
+    cachePlan: plan && { images: plan.count, budgetMiB: cfg.cacheMiB, peakMiB: round1(plan.peak / 2 ** 20), blocks: plan.blocks.map((b) => ({ name: b.name, precision: b.precision, mib: round1(b.bytes / 2 ** 20), ...(b.skipped ? { skipped: b.skipped } : {}) })) },
     opset: args.opset,
     out: args.out,
     calibSeconds: round1(r.calibSeconds),

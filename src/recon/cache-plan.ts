@@ -17,8 +17,10 @@ export interface BlockCachePlan {
   name: string;
   /** Storage of the block's caches; null when they do not fit the budget in any precision allowed. */
   precision: CachePrecision | null;
-  /** Bytes of the block's caches in `precision` (when they do not fit: in the last precision tried). */
+  /** Bytes of the block's caches in `precision` (when they do not fit: in the last precision tried); 0 when skipped. */
   bytes: number;
+  /** Why the run passes over this block and its layers keep round to nearest (unbindableLayer), when it does. */
+  skipped?: string;
 }
 
 export interface RunCachePlan {
@@ -40,6 +42,27 @@ export interface CachePlanOptions extends Pick<ReconConfig, 'cacheMiB' | 'cacheP
   count: number;
   startBlock?: number;
   endBlock?: number;
+  /** Why a block is passed over (its layers keep round to nearest), or null: see unbindableLayer. */
+  skip?: (b: Block) => string | null;
+}
+
+/**
+ * Why `block` cannot be reconstructed on a GPU that binds at most `limit` bytes of one storage
+ * buffer, or null: a trained layer (AdaRound keeps ⌊W/s⌋, V, its two Adam moments, W̃ and two
+ * gradients, each as large as the weights) whose float32 weights alone exceed one binding, as
+ * AlexNet's fc6 (151 MiB) against the 128 MiB WebGPU guarantees. The run passes over such a block
+ * and its layers keep their round-to-nearest codes. `elements(layer)`: weight elements of a
+ * trained layer, undefined for a layer that is not trained.
+ */
+export function unbindableLayer(block: Block, elements: (layer: string) => number | undefined, limit: number): string | null {
+  const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+  for (const layer of block.layers) {
+    const n = elements(layer);
+    if (n !== undefined && 4 * n > limit) {
+      return `layer "${layer}" has ${mib(4 * n)} of float32 weights, more than this GPU binds in one buffer (${mib(limit)}): the block keeps round to nearest`;
+    }
+  }
+  return null;
 }
 
 /**
@@ -54,6 +77,11 @@ export function planBlockCaches(blocks: Block[], shapeOf: (t: string) => number[
   let error: StudioError | null = null;
   for (const b of blocks.slice(o.startBlock ?? 0, o.endBlock ?? blocks.length)) {
     if (!b.layers.some(trained)) continue;
+    const skipped = o.skip?.(b);
+    if (skipped) {
+      planned.push({ index: b.index, name: b.name, precision: null, bytes: 0, skipped });
+      continue;
+    }
     const p = { block: b.name, count: o.count, xSize: size(b.input), ySize: size(b.output), quantInput: b.input !== feed, budget, precision: o.cachePrecision };
     try {
       planned.push({ index: b.index, name: b.name, ...planCaches(p) });
@@ -71,6 +99,11 @@ export function planBlockCaches(blocks: Block[], shapeOf: (t: string) => number[
 export function planRunCaches(session: Session, config: QuantConfig, method: ReconMethod, o: CachePlanOptions): RunCachePlan {
   if (method === 'nearest') return { count: o.count, budget: o.cacheMiB * 2 ** 20, blocks: [], peak: 0, error: null };
   const { blocks, placement, analysis } = sessionBlocks(session, config, method === 'adaround');
-  const trained = new Set(placement.layers.filter((l) => !l.float).map((l) => layerName(l.node)));
-  return planBlockCaches(blocks, analysis.shapeOf, session.graph.inputs[0].name, (l) => trained.has(l), o);
+  const weights = new Map(placement.layers.filter((l) => !l.float).map((l) => [layerName(l.node), l.node.inputs[1]]));
+  const elements = (layer: string) => {
+    const w = weights.get(layer);
+    return w === undefined ? undefined : analysis.shapeOf(w).reduce((a, b) => a * b, 1);
+  };
+  const limit = session.gpu.device.limits.maxStorageBufferBindingSize;
+  return planBlockCaches(blocks, analysis.shapeOf, session.graph.inputs[0].name, (l) => weights.has(l), { skip: (b) => unbindableLayer(b, elements, limit), ...o });
 }

@@ -164,7 +164,7 @@ export class BlockLowering {
     const limit = this.gpu.device.limits.maxStorageBufferBindingSize;
     if (4 * w.length > limit) {
       const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
-      throw new StudioError('unsupported-ops', `block ${this.block.name}: layer "${wq.node}" has ${mib(4 * w.length)} of weights, more than this GPU binds at once (${mib(limit)}): it cannot be reconstructed here; keep it at round to nearest (per-layer override or --method nearest)`);
+      throw new StudioError('unsupported-ops', `block ${this.block.name}: layer "${wq.node}" has ${mib(4 * w.length)} of weights, more than this GPU binds at once (${mib(limit)}): it cannot be reconstructed here (reconstruct() passes over its block: unbindableLayer)`);
     }
     const { wFloor, v, gap } = adaroundInit(w, wq);
     const n = w.length;

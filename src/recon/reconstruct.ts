@@ -14,7 +14,7 @@ import { stepBuffer, stepRing, writeSteps, STEP_BYTES, type StepValues } from '.
 import { blockFlatness, type FlatnessCurve, type FlatnessOptions } from './flatness';
 import type { CachePrecision } from './cache';
 import { RunCaches } from './block-caches';
-import { planBlockCaches } from './cache-plan';
+import { planBlockCaches, unbindableLayer } from './cache-plan';
 import { lostAt } from '../gpu/device-loss';
 
 export type ReconMethod = 'nearest' | 'adaround' | 'brecq' | 'qdrop';
@@ -126,10 +126,12 @@ export interface BlockSummary {
   seconds: number;
   /** Seconds before training: the block's caches (from the block before, or the images) and its program. */
   cacheSeconds: number;
-  /** Mean reconstruction loss of the first and the last history window. */
+  /** Mean reconstruction loss of the first and the last history window (NaN when skipped). */
   firstLoss: number;
   lastLoss: number;
   flatness?: FlatnessCurve;
+  /** Why the block was passed over, its layers keeping round to nearest (nothing cached or trained). */
+  skipped?: string;
 }
 
 export interface ReconEvents {
@@ -170,8 +172,10 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
   const blocks = reconBlocks(session, state, cfg.method);
   const analysis = analyzeSession(session, cfg.batch);
   // every block's caches checked against the budget before anything is allocated
-  const trained = new Set(state.weights.map((w) => w.node));
-  const plan = planBlockCaches(blocks, analysis.shapeOf, session.graph.inputs[0].name, (l) => trained.has(l), { ...cfg, count: input.count, startBlock: input.startBlock, endBlock: input.endBlock });
+  const trained = new Map(state.weights.map((w) => [w.node, w.codes.length]));
+  const limit = gpu.device.limits.maxStorageBufferBindingSize;
+  const skip = (b: Block) => unbindableLayer(b, (l) => trained.get(l), limit);
+  const plan = planBlockCaches(blocks, analysis.shapeOf, session.graph.inputs[0].name, (l) => trained.has(l), { ...cfg, count: input.count, startBlock: input.startBlock, endBlock: input.endBlock, skip });
   if (plan.error) throw plan.error;
   const step = stepBuffer(gpu, 'recon');
   const ring = stepRing(gpu, cfg.historyEvery, 'recon');
@@ -183,6 +187,11 @@ export async function reconstruct(session: Session, state: QuantState, cfg: Reco
       const block = blocks[bi];
       events.onBlockStart?.(block, bi, blocks.length);
       if (!block.layers.some((l) => current.weights.some((w) => w.node === l))) continue;
+      const skipped = skip(block);
+      if (skipped) {
+        await events.onBlockEnd?.({ block, cache: 'f32', iters: 0, seconds: 0, cacheSeconds: 0, firstLoss: NaN, lastLoss: NaN, skipped }, current);
+        continue;
+      }
       const cacheStart = performance.now();
       let caches;
       try {

@@ -27,4 +27,15 @@ describe('recon run after a lost device', () => {
     run = applyReconEvent(run, { type: 'loss', block: 1, points: pts(0), itersDone: 2 }, 8);
     expect(curvePoints(run.curves[1]).map((p) => p.iter)).toEqual([0, 1]);
   });
+
+  it('a block passed over for a layer too large to bind: skipped with its reason, a notice, its iterations counted', () => {
+    const blocks = initialBlocks([0, 1].map((index) => ({ index, name: `b${index}`, kind: 'chain' as const, layers: [`l${index}`], acts: 1 })), 0);
+    let run: ReconRun = { id: 1, jobId: 1, cfg: { ...RECON_DEFAULTS, iters: 4, historyEvery: 2 }, flatness: null, calib: 'W8A8', group: null, status: 'running', startedAt: 0, ms: 0, startBlock: 0, blocks, curves: {}, flatnessCurves: {}, top1: null, evaluating: false, current: -1, lastTick: 0, pausedMs: 0, pausedAt: null };
+    const why = 'layer "l0" has 144 MiB of float32 weights, more than this GPU binds in one buffer (128 MiB): the block keeps round to nearest';
+    run = applyReconEvent(run, { type: 'block-start', block: 0, total: 2 }, 0);
+    run = applyReconEvent(run, { type: 'block-end', block: 0, iters: 0, seconds: 0, firstLoss: NaN, lastLoss: NaN, cache: 'f32', skipped: why }, 1);
+    expect(run.blocks[0]).toMatchObject({ status: 'skipped', skipped: why, firstLoss: null });
+    expect(run.notices).toEqual([`Block 1 (b0) passed over: ${why}.`]);
+    expect(runIterations(run)).toEqual({ done: 4, total: 8 });
+  });
 });

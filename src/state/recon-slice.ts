@@ -66,6 +66,8 @@ export interface ReconBlockProgress extends BlockInfo {
   lastLoss: number | null;
   /** Storage of the block's caches (null until it is done). */
   cache: CachePrecision | null;
+  /** Why the run passed over a block with weights (its layers keep round to nearest). */
+  skipped?: string;
 }
 
 export interface RunAccuracy {
@@ -246,6 +248,11 @@ export function applyReconEvent(run: ReconRun, e: ReconEvent, now: number): Reco
     }
     case 'block-end': {
       const b = at(e.block);
+      if (e.skipped) {
+        blocks[e.block] = { ...b, status: 'skipped', skipped: e.skipped };
+        next.notices = [...(run.notices ?? []), `Block ${e.block + 1} (${b.name}) passed over: ${e.skipped}.`];
+        break;
+      }
       blocks[e.block] = { ...b, status: 'done', itersDone: e.iters, firstLoss: e.firstLoss, lastLoss: e.lastLoss, cache: e.cache };
       const c = run.curves[e.block];
       // the bucket being filled becomes a (narrower) point of its own

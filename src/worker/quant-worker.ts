@@ -239,7 +239,7 @@ export function createQuantApi(ctx: WorkerContext): Omit<QuantApi, 'verify' | 'u
                 onBlockEnd: async (sum, st) => {
                   blocks++;
                   finished = { block: sum.block.index + 1, state: st };
-                  onEvent({ type: 'block-end', block: sum.block.index, iters: sum.iters, seconds: sum.seconds, firstLoss: sum.firstLoss, lastLoss: sum.lastLoss, cache: sum.cache });
+                  onEvent({ type: 'block-end', block: sum.block.index, iters: sum.iters, seconds: sum.seconds, firstLoss: sum.firstLoss, lastLoss: sum.lastLoss, cache: sum.cache, ...(sum.skipped ? { skipped: sum.skipped } : {}) });
                   if (sum.flatness) onEvent({ type: 'flatness', block: sum.block.index, alphas: sum.flatness.alphas, losses: sum.flatness.losses });
                   onEvent({ type: 'checkpoint', checkpoint: { blocks: sum.block.index + 1, state: serializeState(st) } });
                 },

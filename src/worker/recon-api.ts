@@ -50,6 +50,8 @@ export type ReconEvent =
       lastLoss: number;
       /** Storage of the block's cached inputs and outputs (float16 above cfg.cacheMiB). */
       cache: CachePrecision;
+      /** Why the block was passed over (its layers keep round to nearest), when it was. */
+      skipped?: string;
     }
   | { type: 'flatness'; block: number; alphas: number[]; losses: number[] }
   /** The GPU device was lost; the worker recreated it and starts again at `block` (its last finished block's state). */
@@ -76,7 +78,7 @@ export interface CachePlanInfo extends Omit<CachePlanRequest, 'preset'> {
   /** Bytes the caches of one block may take. */
   budget: number;
   /** Each block the run caches: its storage (null: does not fit) and bytes. */
-  blocks: { index: number; name: string; precision: CachePrecision | null; bytes: number }[];
+  blocks: { index: number; name: string; precision: CachePrecision | null; bytes: number; skipped?: string }[];
   /** The largest caches of one block that fits, bytes. */
   peak: number;
   /** Why the run would stop before caching (it names the block and the image count that fits), or null. */
