@@ -11,7 +11,7 @@ import { openModel, type PtqModel } from './ptq';
 import { engineTop1 } from './top1';
 import { compareOutputs, engineRunner, fileRunner } from './output-fidelity';
 import { batchOf, fidelityLines, modelLine } from './io-report';
-import { fidelityJson, type OutputFidelity } from '../quant/fidelity';
+import { fidelityJson, isClassifier, type OutputFidelity } from '../quant/fidelity';
 
 export interface EvalResult {
   model: string;
@@ -80,7 +80,7 @@ async function evalQuantized(args: EvalArgs, m: PtqModel, set: ImageSet, batch: 
     const c = await compareOutputs(set, m, batch, engineRunner(m.session, m), q.run, (done, total) => out.progress?.(`${done}/${total} images`));
     const rate = (t: { correct: number; labeled: number }) => (t.labeled ? t.correct / t.labeled : null);
     const pct = (t: { correct: number; labeled: number }) => (t.labeled ? `${((100 * t.correct) / t.labeled).toFixed(2)} % (${t.correct}/${t.labeled})` : 'n/a (no labels found)');
-    if (c.float.labeled || m.outputInfo.shape.length === 2) out.result(`${pad('top-1')}float ${pct(c.float)}, quantized ${pct(c.quant)}`);
+    if (c.float.labeled || isClassifier(m.outputInfo.shape)) out.result(`${pad('top-1')}float ${pct(c.float)}, quantized ${pct(c.quant)}`);
     for (const line of fidelityLines(c.fidelity, pad('fidelity'))) out.result(line);
     const ips = c.seconds > 0 ? Math.round((c.float.images / c.seconds) * 10) / 10 : 0;
     out.result(`${pad('speed')}${ips} images/s for both models (batch ${batch}, decoding and preprocessing included)`);

@@ -10,7 +10,7 @@ import { place } from '../quant/placement';
 import type { Output } from './eval';
 import { openModel, quantConfig, quantizeAndEvaluate, type PtqProgress } from './ptq';
 import { batchOf, fidelityLines, modelLine } from './io-report';
-import { fidelityJson, type OutputFidelity } from '../quant/fidelity';
+import { fidelityJson, isClassifier, type OutputFidelity } from '../quant/fidelity';
 import type { QuantizeArgs, QuantizeMethod } from './quantize-args';
 import { lastInput8bit, NOISE_IMAGES, squantAlpha } from '../quant/data-free';
 import { agreement, top1Rate, type Top1 } from './top1';
@@ -196,7 +196,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
   }
   const float = r.float ?? null;
   // top-1 means something with labels or for class scores [N, K]; other outputs are judged by their fidelity alone
-  const top1Lines = !!r.quant && (r.quant.labeled > 0 || m.outputInfo.shape.length === 2);
+  const top1Lines = !!r.quant && (r.quant.labeled > 0 || isClassifier(m.outputInfo.shape));
   if (float && top1Lines) out.result(`${pad('float')}top-1 ${pct(float)}`);
   if (r.quant && top1Lines) out.result(`${pad('quantized')}top-1 ${pct(r.quant)} in the studio${float ? `; agrees with float on ${agreement(float, r.quant)}/${r.quant.images}` : ''}`);
   if (r.onnx && r.quant && top1Lines) out.result(`${pad('onnxruntime')}top-1 ${pct(r.onnx)} on ${args.out}; agrees with the studio on ${agreement(r.quant, r.onnx)}/${r.onnx.images}`);

@@ -80,4 +80,18 @@ describe('fidelity', () => {
     expect(f.pixelAgreement).toBeCloseTo(2 / 3, 12);
     expect(f.top1Agreement).toBeNull();
   });
+
+  it('class scores as a 1×1 map [N, K, 1, 1] (Caffe-era nets): top-1 agreement, not pixels', () => {
+    // two images, 3 classes: both agree on image 0 (class 2), differ on image 1 (class 0 vs 1)
+    const x = t([0, 1, 5, 4, 1, 0], [2, 3, 1, 1]);
+    const q = t([0, 1, 4, 1, 4, 0], [2, 3, 1, 1]);
+    const [f] = fidelityOf({ prob: x }, { prob: q });
+    expect(f.top1Agreement).toBe(0.5);
+    expect(f.pixelAgreement).toBeNull();
+    // a one-channel map and a real spatial map are not classifiers
+    const [d] = fidelityOf({ seg: t([0, 1, 2, 3], [1, 2, 1, 2]) }, { seg: t([0, 1, 2, 3], [1, 2, 1, 2]) });
+    expect([d.top1Agreement, d.pixelAgreement]).toEqual([null, 1]);
+    const [one] = fidelityOf({ m: t([1, 2], [1, 1, 1, 2]) }, { m: t([1, 2], [1, 1, 1, 2]) });
+    expect([one.top1Agreement, one.pixelAgreement]).toEqual([null, null]);
+  });
 });

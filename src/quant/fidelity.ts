@@ -36,8 +36,11 @@ export function sqnrDb(signal: number, noise: number): number {
   return 10 * Math.log10(signal / noise);
 }
 
-export const isClassifier = (shape: number[]): boolean => shape.length === 2 && shape[1] > 1;
-export const isDense = (shape: number[]): boolean => shape.length === 4 && shape[1] > 1;
+/** Class scores: [N, K], or [N, K, 1, 1] as Caffe-era nets (the zoo's light SqueezeNet) end in a 1×1 map. */
+export const isClassifier = (shape: readonly (number | string)[]): boolean =>
+  typeof shape[1] === 'number' && shape[1] > 1 && (shape.length === 2 || (shape.length === 4 && shape[2] === 1 && shape[3] === 1));
+/** A dense prediction: [N, C, H, W] with C > 1 and more than one position. */
+export const isDense = (shape: readonly (number | string)[]): boolean => shape.length === 4 && typeof shape[1] === 'number' && shape[1] > 1 && !isClassifier(shape);
 
 /** Arg-max over axis 1 of an [n, c, inner] block for each (n, inner) position. */
 export function argmaxAxis1(data: ArrayLike<number>, n: number, c: number, inner: number): Int32Array {

@@ -2,7 +2,7 @@
 // cosine, max error, arg-max agreement; dense outputs as class maps), measured when top-1 alone
 // cannot judge the model: no labels, several outputs, or outputs that are not class scores [N, K].
 import type { ModelSummary } from '../engine/types';
-import type { OutputFidelity } from '../quant/fidelity';
+import { isClassifier, type OutputFidelity } from '../quant/fidelity';
 import type { DensePreview } from '../worker/quant-api';
 import type { ClassMapOutput } from '../worker/api';
 import type { ImageItem } from './images-slice';
@@ -45,7 +45,7 @@ export function imageKey(images: ImageItem[]): string {
 }
 
 /** One output of class scores [N, K]: top-1 says enough when labels exist. */
-export const isClassifierModel = (m: ModelSummary): boolean => m.outputs.length === 1 && m.outputs[0].shape.length === 2;
+export const isClassifierModel = (m: ModelSummary): boolean => m.outputs.length === 1 && isClassifier(m.outputs[0].shape);
 
 /** Evaluation measures fidelity when no image has a label or the model is not a one-output classifier. */
 export function wantsFidelity(s: StudioState): boolean {
