@@ -16,6 +16,8 @@ export interface Comparison {
   float: Top1;
   quant: Top1;
   fidelity: OutputFidelity[];
+  /** With an `exported` runner: its top-1 and each of its outputs' fidelity to the quantized (studio) one. */
+  exported?: { top1: Top1; fidelity: OutputFidelity[] };
   seconds: number;
 }
 
@@ -52,10 +54,13 @@ export async function compareOutputs(
   float: Runner,
   quant: Runner,
   onProgress?: (done: number, total: number, quantTop1: number | null) => void,
+  exported?: Runner,
 ): Promise<Comparison> {
   const acc = new FidelityAccumulator();
+  const accExported = new FidelityAccumulator();
   const f = new Top1Tally(set.count);
   const q = new Top1Tally(set.count);
+  const e = new Top1Tally(set.count);
   let done = 0;
   const start = performance.now();
   for (const b of set.batches(io.fixedBatch ?? batch)) {
@@ -70,11 +75,34 @@ export async function compareOutputs(
     f.add(pick(fo), done, b.labels);
     q.add(pick(qo), done, b.labels);
     acc.add(fo, qo, b.names.length);
+    if (exported) {
+      const eo = await exported(feed);
+      e.add(pick(eo), done, b.labels);
+      accExported.add(qo, eo, b.names.length);
+    }
     done += b.names.length;
     onProgress?.(done, set.count, q.labeled ? q.correct / q.labeled : null);
   }
   const seconds = (performance.now() - start) / 1000;
-  return { float: f.top1(done, seconds), quant: q.top1(done, seconds), fidelity: acc.result(), seconds };
+  const ex = exported ? { exported: { top1: e.top1(done, seconds), fidelity: accExported.result() } } : {};
+  return { float: f.top1(done, seconds), quant: q.top1(done, seconds), fidelity: acc.result(), ...ex, seconds };
+}
+
+/** onnxruntime-node (CPU) on a model's bytes as a Runner, or null when it is not installed. */
+export async function ortRunner(bytes: Uint8Array, io: ModelIo): Promise<{ run: Runner; dispose: () => Promise<void> } | null> {
+  let ort: typeof import('onnxruntime-node');
+  try {
+    ort = await import('onnxruntime-node');
+  } catch {
+    return null;
+  }
+  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+  const input = session.inputNames.includes(io.input) ? io.input : session.inputNames[0];
+  const run: Runner = async (feed) => {
+    const r = await session.run({ [input]: new ort.Tensor('float32', feed.data, feed.shape) });
+    return Object.fromEntries(session.outputNames.map((n) => [n, { data: r[n].data as Float32Array, shape: r[n].dims.map(Number) }]));
+  };
+  return { run, dispose: () => session.release() };
 }
 
 /**
@@ -91,17 +119,7 @@ export async function fileRunner(gpu: Gpu, bytes: Uint8Array, name: string, io: 
     if (!isStudioError(e) || e.code !== 'unsupported-ops') throw e;
     why = e.message;
   }
-  let ort: typeof import('onnxruntime-node');
-  try {
-    ort = await import('onnxruntime-node');
-  } catch {
-    throw new StudioError('unsupported-ops', `${why} onnxruntime-node (npm install onnxruntime-node) could run it instead, but it is not installed.`, name);
-  }
-  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-  const input = session.inputNames.includes(io.input) ? io.input : session.inputNames[0];
-  const run: Runner = async (feed) => {
-    const r = await session.run({ [input]: new ort.Tensor('float32', feed.data, feed.shape) });
-    return Object.fromEntries(session.outputNames.map((n) => [n, { data: r[n].data as Float32Array, shape: r[n].dims.map(Number) }]));
-  };
-  return { run, engine: 'onnxruntime-node', why, dispose: () => session.release() };
+  const o = await ortRunner(bytes, io);
+  if (!o) throw new StudioError('unsupported-ops', `${why} onnxruntime-node (npm install onnxruntime-node) could run it instead, but it is not installed.`, name);
+  return { ...o, engine: 'onnxruntime-node', why };
 }

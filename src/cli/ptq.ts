@@ -15,7 +15,7 @@ import { squantWeights, type SquantLayer } from '../quant/squant';
 import { exportQdq } from '../quant/export-qdq';
 import { DEFAULT_CONFIG, type ObserverKind, type QuantConfig, type QuantState, type WeightLevels } from '../quant/types';
 import { engineTop1, onnxruntimeTop1, type ModelIo, type Top1 } from './top1';
-import { compareOutputs, engineRunner } from './output-fidelity';
+import { compareOutputs, engineRunner, ortRunner } from './output-fidelity';
 import type { OutputFidelity } from '../quant/fidelity';
 import { reconBlocks, reconstruct, type ReconConfig, type ReconEvents } from '../recon/reconstruct';
 import { readRegularFile } from '../data/read-file-node';
@@ -160,6 +160,8 @@ export interface PtqResult {
   /** With run.fidelity: the float model's top-1 on evalSet and each output's fidelity of the quantized model to it. */
   float?: Top1;
   fidelity?: OutputFidelity[];
+  /** With run.fidelity and onnxruntime-node: each output of onnxruntime on `bytes` against the studio's fake-quant one. */
+  exportFidelity?: OutputFidelity[];
   /** onnxruntime-node on `bytes`; null without evalSet or without onnxruntime-node. */
   onnx: Top1 | null;
   onnxMissing: boolean;
@@ -246,10 +248,18 @@ export async function quantizeAndEvaluate(m: PtqModel, config: QuantConfig, run:
   const sq = squant ? { squant: squant.layers } : {};
   if (!run.evalSet) return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant: null, onnx: null, onnxMissing: false, history, ...sq };
   const p = run.progress;
-  const cmp = run.fidelity
-    ? await compareOutputs(run.evalSet, m, run.batch, engineRunner(m.session, m), engineRunner(m.session, m, true), (d, t, r) => p?.('quantized', d, t, rateDetail(r)))
-    : null;
+  // with fidelity: float, the studio's fake-quant graph and onnxruntime on the export side by side, batch by batch
+  const ort = run.fidelity ? await ortRunner(bytes, m) : null;
+  let cmp;
+  try {
+    cmp = run.fidelity
+      ? await compareOutputs(run.evalSet, m, run.batch, engineRunner(m.session, m), engineRunner(m.session, m, true), (d, t, r) => p?.('quantized', d, t, rateDetail(r)), ort?.run)
+      : null;
+  } finally {
+    await ort?.dispose();
+  }
   const quant = cmp?.quant ?? (await engineTop1(m.session, m, run.evalSet, { batch: run.batch, quant: true, onProgress: (d, t, r) => p?.('quantized', d, t, rateDetail(r)) }));
-  const onnx = await onnxruntimeTop1(bytes, m, run.evalSet, { batch: run.batch, onProgress: (d, t, r) => p?.('onnxruntime', d, t, rateDetail(r)) });
-  return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant, ...(cmp ? { float: cmp.float, fidelity: cmp.fidelity } : {}), onnx, onnxMissing: onnx === null, history, ...sq };
+  const onnx = cmp?.exported?.top1 ?? (await onnxruntimeTop1(bytes, m, run.evalSet, { batch: run.batch, onProgress: (d, t, r) => p?.('onnxruntime', d, t, rateDetail(r)) }));
+  const fid = cmp ? { float: cmp.float, fidelity: cmp.fidelity, ...(cmp.exported ? { exportFidelity: cmp.exported.fidelity } : {}) } : {};
+  return { state, bytes, calibSeconds: seconds, reconSeconds, blocks, quant, ...fid, onnx, onnxMissing: onnx === null, history, ...sq };
 }

@@ -50,6 +50,8 @@ export interface QuantizeResult {
   evalImages: number;
   /** With --eval: per output name, the quantized (studio) model's fidelity to the float one. */
   fidelity: Record<string, Omit<OutputFidelity, 'name'>> | null;
+  /** With --eval and onnxruntime-node: per output name, onnxruntime's outputs on the exported file against the studio's (with or without labels). */
+  exportFidelity: Record<string, Omit<OutputFidelity, 'name'>> | null;
   /** With --method adaround/brecq/qdrop: each block's cache storage and MiB, planned before calibration. */
   cachePlan: { images: number; budgetMiB: number; peakMiB: number; blocks: { name: string; precision: 'f32' | 'f16' | null; mib: number; skipped?: string }[] } | null;
   opset: 13 | 21;
@@ -202,6 +204,8 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
   if (r.onnx && r.quant && top1Lines) out.result(`${pad('onnxruntime')}top-1 ${pct(r.onnx)} on ${args.out}; agrees with the studio on ${agreement(r.quant, r.onnx)}/${r.onnx.images}`);
   if (r.onnxMissing) out.info(`${pad('onnxruntime')}not measured: onnxruntime-node is not installed (npm install onnxruntime-node)`);
   for (const line of fidelityLines(r.fidelity ?? [], pad('fidelity'))) out.result(line);
+  // what onnxruntime computes on the file against what the studio showed, per output (labels or not)
+  for (const line of fidelityLines(r.exportFidelity ?? [], pad('ort=studio'))) out.result(line);
   for (const line of webgpuFallbacks(r.state, args.opset)) out.info(`${pad('ort-web')}${line}`);
   const seconds = (performance.now() - start) / 1000;
   out.result(`${pad('time')}${seconds.toFixed(1)} s`);
@@ -229,6 +233,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
     top1Onnx: top1Rate(r.onnx),
     evalImages: evalSet?.count ?? 0,
     fidelity: r.fidelity ? fidelityJson(r.fidelity) : null,
+    exportFidelity: r.exportFidelity ? fidelityJson(r.exportFidelity) : null,
     cachePlan: plan && { images: plan.count, budgetMiB: cfg.cacheMiB, peakMiB: round1(plan.peak / 2 ** 20), blocks: plan.blocks.map((b) => ({ name: b.name, precision: b.precision, mib: round1(b.bytes / 2 ** 20), ...(b.skipped ? { skipped: b.skipped } : {}) })) },
     opset: args.opset,
     out: args.out,

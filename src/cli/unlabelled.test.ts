@@ -76,6 +76,12 @@ describe.skipIf(zooMissing)(`unlabelled and multi-output models in the CLI ${zoo
     expect(r.stderr).not.toMatch(/^quantized\s+top-1/m); // no labels and not class scores [N, K]: no top-1 lines
     const studio = lastJson(r.stdout).fidelity as Record<string, Fid>;
     expect(Object.keys(studio)).toEqual(['cls_logits', 'bbox_regression']);
+    // the same run puts onnxruntime on the export beside the studio, output by output
+    const exported = lastJson(r.stdout).exportFidelity as Record<string, Fid>;
+    expect(Object.keys(exported)).toEqual(['cls_logits', 'bbox_regression']);
+    // rel L2 ≤ 1e-3 (issue 11's bound) is SQNR ≥ 60 dB; measured 66.3 and 68.0 dB
+    for (const [name, f] of Object.entries(exported)) expect(f.sqnrDb, `${name}: onnxruntime against the studio`).toBeGreaterThan(60);
+    expect(r.stderr).toMatch(/^ort=studio\s+cls_logits \[N, 3234, 91\]: SQNR [\d.]+ dB/m);
     const e = cli('eval', '--model', ssdlite, '--images', images, '--limit', '1', '--quantized', out, '--json', ...common);
     expect(e.code, e.stderr).toBe(0);
     const ort = lastJson(e.stdout).fidelity as Record<string, Fid>;
