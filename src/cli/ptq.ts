@@ -101,7 +101,7 @@ export async function calibrateOn(m: PtqModel, config: QuantConfig, calib: Image
     batches: function* () {
       for (const b of calib.batches(size)) yield calibFeed(b, m.fixedBatch);
     },
-    batchCount: Math.ceil(calib.count / size),
+    batchCount: Math.ceil(Math.min(calib.count, config.calibCount) / size),
     onProgress: (p) => progress?.('calibrate', p.done, p.total, p.phase === 'weights' ? 'weights' : `activations${p.pass ? `, pass ${p.pass + 1}` : ''}`),
   });
   return { state, seconds: (performance.now() - start) / 1000 };

@@ -19,6 +19,8 @@ export interface QuantizeArgs {
   /** Calibration images; absent: data-free (activation ranges from SQuant's noise pass). */
   calib?: string;
   calibCount: number;
+  /** Of those, the first N set the activation ranges (DESIGN.md §2: ~256; reconstruction trains on all calibCount). */
+  actCalibCount: number;
   wBits: number;
   aBits: number;
   observer: ObserverKind;
@@ -61,7 +63,10 @@ export const QUANTIZE_HELP = `quantize options:
                       without it, data-free: activation ranges α·σ from one forward pass of
                       uniform noise (SQuant's; α 12 / 14 / 25 at A4 / A6 / A8, clipped at the
                       max below 6 bits), the last layer's input 8-bit
-  --calib-count N     use the first N calibration images (default 256)
+  --calib-count N     use the first N calibration images (default 256); reconstruction trains on
+                      all of them
+  --act-calib N       of those, the first N set the activation ranges (default 256, as QDrop's
+                      code: model(cali_data[:256])); --act-calib all uses every one
   --w BITS            weight bits, 2..8 (default 8)
   --a BITS            activation bits, 2..8 (default 8)
   --observer KIND     ${OBSERVERS.join(' | ')} (default mse), for weights and activations
@@ -113,6 +118,7 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     model: { type: 'string' },
     calib: { type: 'string' },
     'calib-count': { type: 'string' },
+    'act-calib': { type: 'string' },
     w: { type: 'string' },
     a: { type: 'string' },
     observer: { type: 'string' },
@@ -164,6 +170,7 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
   const recon = method !== 'nearest' && method !== 'squant';
   if (recon && v.calib === undefined) throw new UsageError(`--method ${method} reconstructs on calibration images: give --calib PATH`);
   if (v.calib === undefined && v['calib-count'] !== undefined) throw new UsageError('--calib-count applies to --calib images; give --calib PATH too');
+  if (v.calib === undefined && v['act-calib'] !== undefined) throw new UsageError('--act-calib applies to --calib images; give --calib PATH too');
   if (v['first-last-8bit'] && v['no-first-last-8bit']) throw new UsageError('--first-last-8bit and --no-first-last-8bit contradict each other; give one');
   if (method === 'squant' && v['w-levels'] === 'apot') throw new UsageError('--method squant rounds on the uniform grid; --w-levels apot does not combine with it');
   if (v['w-levels'] === 'apot' && v.w === '7' && v.opset !== '21') throw new UsageError('7-bit APoT weights have codes up to ±448, beyond int8: add --opset 21 (int16 codes)');
@@ -180,6 +187,7 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
   }
   if (v.resume && v.checkpoint === undefined) throw new UsageError('--resume continues the run saved in a --checkpoint folder; give --checkpoint DIR too');
   const defaults = methodDefaults(recon ? (method as ReconMethod) : 'nearest');
+  const calibCount = positiveInt('calib-count', v['calib-count']) ?? 256;
   const seed = v.seed === undefined ? RECON_DEFAULTS.seed : Number(v.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got "${String(v.seed)}"`);
   return {
@@ -196,7 +204,8 @@ export function parseQuantize(rest: string[]): QuantizeArgs | 'help' {
     resume: v.resume === true,
     model,
     calib: v.calib === undefined ? undefined : mustExist('calib', v.calib, 'file or folder'),
-    calibCount: positiveInt('calib-count', v['calib-count']) ?? 256,
+    calibCount,
+    actCalibCount: v['act-calib'] === 'all' ? calibCount : Math.min(calibCount, positiveInt('act-calib', v['act-calib']) ?? 256),
     wBits: intIn('w', v.w, 2, 8, 8),
     aBits: intIn('a', v.a, 2, 8, 8),
     observer,

@@ -36,6 +36,20 @@ describe('quantize flags', () => {
     expect(parseCommand(['quantize', '--help'])).toEqual({ command: 'help', exitCode: 0 });
   });
 
+  it('activation ranges from the first 256 calibration images unless --act-calib says otherwise', () => {
+    const act = (...f: string[]) => {
+      const c = parseCommand([...base, ...f]);
+      return c.command === 'quantize' ? [c.args.calibCount, c.args.actCalibCount] : null;
+    };
+    expect(act('--calib-count', '1024')).toEqual([1024, 256]);
+    expect(act('--calib-count', '64')).toEqual([64, 64]);
+    expect(act('--calib-count', '1024', '--act-calib', 'all')).toEqual([1024, 1024]);
+    expect(act('--calib-count', '1024', '--act-calib', '512')).toEqual([1024, 512]);
+    expect(act('--calib-count', '100', '--act-calib', '512')).toEqual([100, 100]);
+    expect(() => parseCommand([...base, '--act-calib', '0'])).toThrow(/--act-calib/);
+    expect(() => parseCommand(['quantize', '--model', bin, '--act-calib', '10', '--out', join(tmp, 'q.onnx')])).toThrow(/--act-calib applies to --calib images/);
+  });
+
   it('rejects bad values with usage errors', () => {
     expect(() => parseCommand([...base, '--w', '9'])).toThrow(/--w must be a whole number from 2 to 8, got "9"/);
     expect(() => parseCommand([...base, '--a', '1'])).toThrow(/--a must be a whole number from 2 to 8/);

@@ -102,7 +102,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
   const gpu = await nodeGpu();
   const m = await openModel(gpu, args.model, args.preset, args.inputShape);
   // SQuant's policy (and the data-free one): the last layer's input 8-bit even when its weights are not
-  const base = quantConfig({ ...args, calibCount: args.calibCount });
+  const base = quantConfig({ ...args, calibCount: args.actCalibCount });
   const config = args.method === 'squant' || !args.calib ? lastInput8bit(m.session.graph, base) : base;
   const batch = batchOf(m, args.batch, args.inputShape);
   const calib = args.calib ? openImageSet(args.calib, m.preset, { limit: args.calibCount }) : undefined;
@@ -120,7 +120,10 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
   const floatLayers = placement.float.map((f) => ({ name: f.name, opType: f.opType, reason: f.reason }));
   out.info(`${pad('layers')}${plural(placement.layers.length + placement.float.length - placement.layers.filter((l) => l.float).length, 'weighted layer')}, ${placement.layers.filter((l) => !l.float).length} quantized${floatLayers.length ? `, ${floatLayers.length} left float:` : ''}`);
   for (const f of floatLayers) out.info(`${pad('')}${f.name} (${f.opType}): ${f.reason}`);
-  if (calib) out.info(`${pad('calibration')}${calib.count} images from ${args.calib}${calib.count < args.calibCount ? ` (all it holds; --calib-count ${args.calibCount})` : ''}`);
+  if (calib) {
+    const acts = Math.min(calib.count, args.actCalibCount);
+    out.info(`${pad('calibration')}${calib.count} images from ${args.calib}${calib.count < args.calibCount ? ` (all it holds; --calib-count ${args.calibCount})` : ''}${acts < calib.count ? `; activation ranges from the first ${acts} (--act-calib)` : ''}`);
+  }
   else out.info(`${pad('calibration')}data-free: activation ranges α·σ (α ${squantAlpha(config.aBits)}) from one forward pass of ${NOISE_IMAGES} uniform-noise inputs, as SQuant; the ${config.aObserver} observer is unused`);
   if (evalSet) out.info(`${pad('evaluation')}${evalSet.count} images from ${args.eval}; labels: ${evalSet.labelSource}`);
 

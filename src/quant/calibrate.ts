@@ -82,10 +82,18 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
     for (let pass = 0; pass < passes; pass++) {
       const record = (kept: Map<string, import('../gpu/gpu').GpuTensor>) =>
         placement.acts.flatMap((a, i) => (pass < observers[i].passes ? observers[i].observe(pass, kept.get(a.tensor)!) : []));
+      // activation ranges from the first config.calibCount images (DESIGN.md §2: ~256 for ranges,
+      // while a reconstruction may train on more of the same batches)
       let seen = 0;
+      let images = 0;
+      const fixedBatch = typeof session.graph.inputs[0].shape?.[0] === 'number'; // a fixed batch is never cut
       for await (const batch of opts.batches()) {
         throwIfCancelled(opts.signal);
-        await session.observe({ [input]: batch }, tensors, record);
+        const n = batch.shape[0] ?? 1;
+        const take = Math.min(n, config.calibCount - images);
+        if (take <= 0) break;
+        await session.observe({ [input]: take < n && !fixedBatch ? firstImages(batch, take) : batch }, tensors, record);
+        images += take;
         seen++;
         tick('activations', pass);
       }
@@ -105,6 +113,12 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
   } finally {
     for (const o of observers) o.destroy();
   }
+}
+
+/** The first n images of a batch [N, …]. */
+function firstImages(batch: HostTensor, n: number): HostTensor {
+  const per = batch.data.length / batch.shape[0];
+  return { ...batch, data: batch.data.subarray(0, n * per), shape: [n, ...batch.shape.slice(1)] };
 }
 
 /** A NaN or infinite activation range: the model computes NaN/Inf there; the message names the layer. */
