@@ -57,6 +57,8 @@ export interface QuantizeResult {
   opset: 13 | 21;
   out: string;
   calibSeconds: number;
+  /** The most GPU buffer memory the run held at once, MiB. */
+  gpuPeakMiB: number;
   seconds: number;
 }
 
@@ -211,6 +213,9 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
   for (const line of fidelityLines(r.exportFidelity ?? [], pad('ort=studio'))) out.result(line);
   for (const line of webgpuFallbacks(r.state, args.opset)) out.info(`${pad('ort-web')}${line}`);
   const seconds = (performance.now() - start) / 1000;
+  // the most GPU memory this run's buffers held at once (model, calibration, caches, block programs)
+  const gpuPeakMiB = round1(m.session.gpu.peakBytes / 2 ** 20);
+  out.result(`${pad('gpu memory')}peak ${gpuPeakMiB} MiB of buffers`);
   out.result(`${pad('time')}${seconds.toFixed(1)} s`);
   return {
     model: m.name,
@@ -241,6 +246,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
     opset: args.opset,
     out: args.out,
     calibSeconds: round1(r.calibSeconds),
+    gpuPeakMiB,
     seconds: round1(seconds),
   };
 }
