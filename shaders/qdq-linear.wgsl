@@ -1,14 +1,20 @@
 // ONNX QuantizeLinear (y = clamp(round_half_even(x / s) + zp, qmin, qmax)) or, with DEQUANT,
 // DequantizeLinear (y = (x − zp)·s), in float32: integer tensors are carried as float32 holding
-// exact integers. Per tensor, per axis or blocked parameters (mode 0/1/2, see param_index).
+// exact integers, float8/float4 ones as the values their codes stand for (QuantizeLinear to those,
+// man > 0: lib/minifloat, zero point 0). Per tensor, per axis or blocked parameters (mode 0/1/2).
 // Bindings: 0 x (read), 1 y (write), 2 scale (read), 3 zero point (read), 4 uniforms.
 //!include quantize-linear
+//!include minifloat
 
 override DEQUANT: bool = false;
+// Tests only: the adapter's quotient moved by this many ulps, as a division within WGSL's 2.5 ulp may be
+// (normal quotients only), so the exact settling of near-ties runs even where the division is exact.
+override QDIV_ULPS: i32 = 0;
 
 // d: length of the quantization axis; inner: elements after it; block: block size (mode 2);
-// blocks: ceil(d / block), the scale's length on the axis in blocked mode.
-struct U { n: u32, mode: u32, d: u32, inner: u32, block: u32, blocks: u32, qmin: f32, qmax: f32 }
+// blocks: ceil(d / block), the scale's length on the axis in blocked mode. man, emin, flags: the
+// small float format of the codes (man = 0: integer codes), its largest finite value in qmax.
+struct U { n: u32, mode: u32, d: u32, inner: u32, block: u32, blocks: u32, man: u32, emin: i32, flags: u32, qmin: f32, qmax: f32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -37,10 +43,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     if (DEQUANT) {
       y[i] = (v - z) * s;
     } else {
-      // quantize_linear_round settles near-ties exactly for s > 0; otherwise WGSL's round (half to even)
-      var q = round(v / s);
-      if (s > 0.0) { q = quantize_linear_round(v, s, v / s); }
-      y[i] = clamp(q + z, u.qmin, u.qmax);
+      let d = v / s;
+      let quotient = select(d, bitcast<f32>(bitcast<i32>(d) + QDIV_ULPS), QDIV_ULPS != 0 && abs(d) >= 1.17549435e-38 && abs(d) < 1e38);
+      if (u.man != 0u) {
+        y[i] = minifloat_quantize(v, s, quotient, u.man, u.emin, u.qmax, u.flags);
+      } else {
+        // quantize_linear_round settles near-ties exactly for s > 0; otherwise WGSL's round (half to even)
+        var q = round(quotient);
+        if (s > 0.0) { q = quantize_linear_round(v, s, quotient); }
+        y[i] = clamp(q + z, u.qmin, u.qmax);
+      }
     }
   }
 }

@@ -34,13 +34,19 @@ fn ql_cmp(a: vec2i, s: vec2i, t: u32, et: i32) -> i32 {
 
 // round_half_even(fl(x / s)) for s > 0, given q ≈ x / s (the adapter's quotient).
 fn quantize_linear_round(x: f32, s: f32, q: f32) -> f32 {
+  return quantize_linear_round_pow2(x, s, q, 0);
+}
+
+// round_half_even(fl(x / s)·2^-g) for s > 0, given q ≈ x / (s·2^g): the scaling is exact (it moves s's
+// exponent only), so it rounds to a grid of spacing 2^g (lib/minifloat) as exactly as to the integers.
+fn quantize_linear_round_pow2(x: f32, s: f32, q: f32, g: i32) -> f32 {
   let qa = abs(q);
   let h = floor(qa) + 0.5; // the half-integer nearest to q
   let ulp = bitcast<f32>(bitcast<u32>(h) & 0x7f800000u) * 1.1920928955078125e-7;
   if (!(qa < 4194304.0) || abs(qa - h) > 8.0 * ulp || x == 0.0) { return round(q); }
   // fl(|x|/s) < h, = h or > h: compare |x| with s times the midpoints between h and its float neighbours
   let a = ql_split(x);
-  let sp = ql_split(s);
+  let sp = ql_split(s) + vec2i(0, g);
   let hp = ql_split(h);
   let hm = u32(hp.x);
   let even = (hm & 1u) == 0u;

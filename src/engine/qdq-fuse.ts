@@ -3,7 +3,7 @@
 // axis, constant parameters equal on both sides; the Clip narrows [qmin, qmax]. Other chains run as they are.
 import type { Graph, Node } from '../graph/ir';
 import { DT } from '../onnx/dtype';
-import { INT_RANGES, layoutOf } from './ops/qdq';
+import { INT_RANGES, isCarriedInt, layoutOf } from './ops/qdq';
 import { normAxis, OpCtx } from './ops/op';
 import type { GpuNode } from './plan';
 
@@ -17,7 +17,7 @@ export function fuseQdq(nodes: GpuNode[], g: Graph, keep: string[]): void {
     return !pinned.has(t) && r?.length === 1 && r[0].node.inputs.filter((i) => i === t).length === 1 ? r[0] : undefined;
   };
   for (const q of [...nodes]) {
-    if (q.node.opType !== 'QuantizeLinear' || q.node.domain !== '' || q.ctx.in(0).dtype !== DT.FLOAT) continue;
+    if (q.node.opType !== 'QuantizeLinear' || q.node.domain !== '' || q.ctx.in(0).dtype !== DT.FLOAT || !isCarriedInt(q.outs[0].dtype)) continue; // float8/float4 codes: not fused
     let next = only(q.node.outputs[0]);
     let [lo, hi] = INT_RANGES[q.outs[0].dtype];
     let clip: GpuNode | undefined;

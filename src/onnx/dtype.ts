@@ -1,9 +1,11 @@
 // ONNX element types: names, byte sizes, and conversion between tensor bytes and JS numbers.
 import type { Tensor } from '../graph/ir';
+import { isMiniFloat, MINIFLOATS, miniFloatCode, miniFloatValue } from './minifloat';
 
 export const DT = {
   FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,
-  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16, UINT4: 21, INT4: 22, UINT2: 25, INT2: 26,
+  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16, FLOAT8E4M3FN: 17, FLOAT8E4M3FNUZ: 18,
+  FLOAT8E5M2: 19, FLOAT8E5M2FNUZ: 20, UINT4: 21, INT4: 22, FLOAT4E2M1: 23, UINT2: 25, INT2: 26,
 } as const;
 
 const NAMES: Record<number, string> = {
@@ -76,6 +78,11 @@ export function tensorValues(t: Tensor): Float64Array {
         out[i] = t.dataType === DT.INT2 && crumb > 1 ? crumb - 4 : crumb;
         break;
       }
+      // float8 and float4 codes (float4 packed two a byte, low nibble first): the values they stand for
+      case DT.FLOAT8E4M3FN: case DT.FLOAT8E4M3FNUZ: case DT.FLOAT8E5M2: case DT.FLOAT8E5M2FNUZ:
+        out[i] = miniFloatValue(dv.getUint8(i), MINIFLOATS[t.dataType]);
+        break;
+      case DT.FLOAT4E2M1: out[i] = miniFloatValue((dv.getUint8(i >> 1) >> ((i & 1) * 4)) & 15, MINIFLOATS[t.dataType]); break;
       default: throw new Error(`tensor "${t.name}": ${dtypeName(t.dataType)} values are not supported`);
     }
   }
@@ -99,7 +106,7 @@ export function makeTensor(name: string, dataType: number, dims: number[], value
   const n = dims.reduce((a, b) => a * b, 1);
   if (values.length !== n) throw new Error(`tensor "${name}": ${values.length} values for shape [${dims.join(',')}]`);
   const size = dtypeBytes(dataType);
-  const isNibble = dataType === DT.INT4 || dataType === DT.UINT4;
+  const isNibble = dataType === DT.INT4 || dataType === DT.UINT4 || dataType === DT.FLOAT4E2M1;
   if (!size && !isNibble) throw new Error(`tensor "${name}": cannot encode ${dtypeName(dataType)}`);
   const raw = new Uint8Array(isNibble ? Math.ceil(n / 2) : n * size);
   const dv = new DataView(raw.buffer);
@@ -118,8 +125,12 @@ export function makeTensor(name: string, dataType: number, dims: number[], value
       case DT.UINT8: dv.setUint8(i, v); break;
       case DT.BOOL: dv.setUint8(i, v ? 1 : 0); break;
       case DT.INT4: case DT.UINT4: raw[i >> 1] |= (v & 15) << ((i & 1) * 4); break;
+      case DT.FLOAT4E2M1: raw[i >> 1] |= miniFloatCode(v, MINIFLOATS[dataType]) << ((i & 1) * 4); break;
       case DT.FLOAT16: dv.setUint16(i * 2, f32ToF16(v), true); break;
-      default: raw[i] = v; // 8-bit float formats: the values are their bit patterns
+      default:
+        // float8 formats take the values their codes stand for (exact ones: a value between codes throws)
+        if (isMiniFloat(dataType)) raw[i] = miniFloatCode(v, MINIFLOATS[dataType]);
+        else raw[i] = v;
     }
   }
   return { name, dataType, dims: [...dims], raw };

@@ -13,6 +13,8 @@ const utf8 = new TextDecoder();
 const AT = onnx.AttributeProto.AttributeType;
 /** uint4, int4, float4e2m1, uint2, int2. */
 const SUB_BYTE = new Set([21, 22, 23, 25, 26]);
+/** float8e4m3fn, float8e4m3fnuz, float8e5m2, float8e5m2fnuz, float8e8m0. */
+const FLOAT8 = new Set([17, 18, 19, 20, 24]);
 
 /** Parse an .onnx file. `bytes` must stay alive: initializers are views into it. */
 export function readModel(input: Uint8Array, fileName = 'model.onnx'): Model {
@@ -138,8 +140,8 @@ export function readTensor(t: onnx.ITensorProto, fileName = ''): Tensor {
     if ((SUB_BYTE.has(dataType) || dataType === DT.FLOAT16 || dataType === DT.BFLOAT16) && t.int32Data.length !== packed) {
       throw new StudioError('bad-input', `${where} has ${t.int32Data.length} entries in int32_data but its shape [${dims.join(',')}] needs ${packed}. The file is damaged; export the model again.`, fileName);
     }
-    if (SUB_BYTE.has(dataType)) {
-      // 4- and 2-bit types travel packed, one byte per int32_data entry.
+    if (SUB_BYTE.has(dataType) || (FLOAT8.has(dataType) && t.int32Data.length === n)) {
+      // 4- and 2-bit types travel packed, one byte per int32_data entry; float8 as their bit patterns.
       return { name, dataType, dims, raw: Uint8Array.from(t.int32Data), docString };
     }
     if (dataType === DT.FLOAT16 || dataType === DT.BFLOAT16) {

@@ -138,6 +138,7 @@ export function castValues(v: Float64Array, dtype: number): Float64Array {
   switch (dtype) {
     case DT.FLOAT: return v.map(Math.fround);
     case DT.DOUBLE: case DT.FLOAT16: case DT.BFLOAT16: return v;
+    case DT.FLOAT8E4M3FN: case DT.FLOAT8E4M3FNUZ: case DT.FLOAT8E5M2: case DT.FLOAT8E5M2FNUZ: case DT.FLOAT4E2M1: return v; // already their values
     case DT.BOOL: return v.map((x) => (x ? 1 : 0));
     default: return v.map((x) => (Number.isFinite(x) ? Math.trunc(x) : x));
   }

@@ -1,9 +1,12 @@
 // ONNX QuantizeLinear and DequantizeLinear (default domain; per tensor, per axis, blocked). Integer
 // tensors are carried on the GPU as float32 holding the exact integers (exact to 2^24: every 2-16-bit
-// type; int32 codes beyond ±2^24 round). DequantizeLinear of constant codes (weights) folds at plan time.
-import { dequantizeLinear, quantizeLinear } from '../../gpu/kernels/qdq-linear';
+// type; int32 codes beyond ±2^24 round); float8/float4 ones as the values their codes stand for (all
+// exact in float32), with a zero point of 0. DequantizeLinear of constant codes (weights) folds at plan time.
+import { dequantizeLinear, quantizeLinear, quantizeLinearFloat } from '../../gpu/kernels/qdq-linear';
 import { dequantizeLinearRef, qdqLayout, quantizeLinearRef, type QdqLayout } from '../../ref/qdq-linear';
+import { quantizeMiniFloatRef } from '../../ref/minifloat';
 import { DT, dtypeName } from '../../onnx/dtype';
+import { isMiniFloat, MINIFLOATS } from '../../onnx/minifloat';
 import { normAxis, size, type OpCtx, type OpDef } from './op';
 
 /** Integer element types the engine carries as float32, with their ranges (QuantizeLinear saturates to them). */
@@ -38,14 +41,22 @@ function codeType(c: OpCtx): number {
   const attr = c.opset >= 21 ? c.int('output_dtype', 0) : 0;
   if (attr && zp && zp.dtype !== attr) c.fail(`output_dtype ${dtypeName(attr)} differs from the zero point's type ${dtypeName(zp.dtype)}`);
   const t = attr || zp?.dtype || DT.UINT8;
-  if (!isCarriedInt(t)) c.unsupported(`${dtypeName(t)} codes are not implemented (integer types only; float8/float4 are not)`);
+  if (!isCarriedInt(t) && !isMiniFloat(t)) c.unsupported(`${dtypeName(t)} codes are not implemented (integer, float8 and float4e2m1 types are)`);
+  if (isMiniFloat(t)) zeroPointZero(c);
   return t;
 }
 
 /** The codes' type of DequantizeLinear's input x. */
 function checkCodes(c: OpCtx): void {
   const t = c.in(0).dtype;
-  if (!isCarriedInt(t)) c.unsupported(`${dtypeName(t)} input is not implemented (integer codes only; float8/float4 are not)`);
+  if (!isCarriedInt(t) && !isMiniFloat(t)) c.unsupported(`${dtypeName(t)} input is not implemented (integer, float8 and float4e2m1 codes are)`);
+  if (isMiniFloat(t)) zeroPointZero(c);
+}
+
+/** float8/float4 codes: a zero point, when given, must be a constant 0 (ONNX does not use it there). */
+function zeroPointZero(c: OpCtx): void {
+  const zp = c.inputs[2];
+  if (zp && (!zp.values || zp.values().some((v) => v !== 0))) c.unsupported(`a ${zp.values ? 'nonzero' : 'data-dependent'} ${dtypeName(zp.dtype)} zero point is not implemented (only 0)`);
 }
 
 const zeroPointOf = (c: OpCtx): Float64Array | undefined => c.inputs[2]?.values?.();
@@ -58,12 +69,19 @@ const quantize: OpDef = {
     return [{ shape: [...c.in(0).shape], dtype: codeType(c) }];
   },
   fold: (c, outs) => {
+    const f = MINIFLOATS[outs[0].dtype];
+    if (f) return [quantizeMiniFloatRef(c.in(0).values!(), c.in(1).values!(), layoutOf(c), f, c.int('saturate', 1) !== 0)];
     const [qmin, qmax] = INT_RANGES[outs[0].dtype];
     return [quantizeLinearRef(c.in(0).values!(), c.in(1).values!(), zeroPointOf(c), layoutOf(c), qmin, qmax)];
   },
   gpu: (c, l, outs) => {
     c.requireFloat(0);
     if (!c.in(1).values) c.requireFloat(1);
+    const f = MINIFLOATS[outs[0].dtype];
+    if (f) {
+      l.emit(quantizeLinearFloat(l.gpu, l.input(0), l.input(1), l.output(0), layoutOf(c), f, { saturate: c.int('saturate', 1) !== 0, label: `QuantizeLinear(${c.node.inputs[0]})` }));
+      return;
+    }
     const [qmin, qmax] = INT_RANGES[outs[0].dtype];
     const zp = c.inputs[2] ? l.input(2) : l.constant('QuantizeLinear.zero', [1], new Float32Array(1));
     l.emit(quantizeLinear(l.gpu, l.input(0), l.input(1), zp, l.output(0), layoutOf(c), qmin, qmax, `QuantizeLinear(${c.node.inputs[0]})`));
