@@ -4,7 +4,7 @@ import type { Graph } from '../graph/ir';
 import { DT } from '../onnx/dtype';
 import { analyze, type Analysis } from '../engine/plan';
 import type { Session } from '../engine/session';
-import { place, type Placement } from '../quant/placement';
+import { layerName, place, type Placement } from '../quant/placement';
 import type { QuantConfig } from '../quant/types';
 import { partitionBlocks, type Block } from './blocks';
 
@@ -37,6 +37,12 @@ export function analyzeSession(session: Session, batch: number): ModelAnalysis {
 export function sessionBlocks(session: Session, config: QuantConfig, layerwise = false): { blocks: Block[]; placement: Placement; analysis: ModelAnalysis } {
   const analysis = analyzeSession(session, 1);
   const placement = place(session.graph, config);
-  const blocks = partitionBlocks(analysis.gpuNodes.map((g) => g.node), placement, analysis.isData, { layerwise });
+  // a layer whose float32 weights exceed one storage binding gets a block of its own, which the
+  // run passes over (unbindableLayer): the layers around it still train
+  const limit = session.gpu.device.limits.maxStorageBufferBindingSize;
+  const big = new Set(
+    placement.layers.filter((l) => !l.float && 4 * analysis.shapeOf(l.node.inputs[1]).reduce((a, b) => a * b, 1) > limit).map((l) => layerName(l.node)),
+  );
+  const blocks = partitionBlocks(analysis.gpuNodes.map((g) => g.node), placement, analysis.isData, { layerwise, alone: (l) => big.has(l) });
   return { blocks, placement, analysis };
 }

@@ -1,10 +1,11 @@
 // Block partition on the real models: ResNet-20 gives stem, nine residual blocks and the classifier;
 // MNIST-8 (a plain chain) gives stem, one layer and the classifier.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Session } from '../engine/session';
 import { DEFAULT_CONFIG } from '../quant/types';
-import { mnist8, resnet20, sharedMissing } from '../data/test-paths';
+import { mnist8, resnet20, sharedDir, sharedMissing } from '../data/test-paths';
 import { testGpu } from '../test/helpers';
 import { sessionBlocks } from './analysis';
 
@@ -45,5 +46,26 @@ describe.skipIf(!!sharedMissing)('block partition', () => {
       ['Times212', 'Plus214'],
     ]);
     expect(blocks[1].input).toBe('Pooling66_Output_0');
+  });
+
+  // AlexNet's fc6 (4096 × 9216 float32 = 144 MiB) is more than a CPU adapter binds at once (128 MiB):
+  // it gets a block of its own (passed over by the run) and fc7, chained to it before, trains alone
+  it('a layer too large to bind makes a block of its own; its neighbours still form blocks', async () => {
+    const gpu = await testGpu();
+    const file = join(sharedDir, 'models/zoo/light_bvlc_alexnet.onnx');
+    const s = await Session.load(gpu, new Uint8Array(readFileSync(file)), 'light_bvlc_alexnet.onnx');
+    const { blocks, placement } = sessionBlocks(s, DEFAULT_CONFIG);
+    expect(blocks.flatMap((b) => b.layers)).toEqual(placement.layers.map((l) => l.node.name || l.node.outputs[0]));
+    const fc6 = placement.layers.find((l) => l.node.opType === 'Gemm')!;
+    const name = fc6.node.name || fc6.node.outputs[0];
+    const big = 4 * 4096 * 9216 > gpu.device.limits.maxStorageBufferBindingSize;
+    const own = blocks.find((b) => b.layers.includes(name))!;
+    if (big) {
+      expect(own.layers).toEqual([name]);
+      const gemms = placement.layers.filter((l) => l.node.opType === 'Gemm').map((l) => l.node.name || l.node.outputs[0]);
+      expect(blocks[own.index + 1].layers).toEqual([gemms[1]]); // fc7, no longer chained to fc6
+    } else {
+      expect(own.layers.length).toBeGreaterThan(1); // an adapter that binds it keeps the chain
+    }
   });
 });

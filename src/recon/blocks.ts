@@ -43,7 +43,9 @@ const MAX_GATE = 2;
  * engine/plan.ts analyze) into reconstruction blocks. `isData(t)` tells tensors computed from the
  * images from constants. `layerwise` gives one block per layer (AdaRound).
  */
-export function partitionBlocks(nodes: Node[], placement: Placement, isData: (t: string) => boolean, opts: { layerwise?: boolean } = {}): Block[] {
+export function partitionBlocks(nodes: Node[], placement: Placement, isData: (t: string) => boolean, opts: { layerwise?: boolean; alone?: (layer: string) => boolean } = {}): Block[] {
+  /** Layers that make a block of their own (weights too large to train: the run passes over just them). */
+  const alone = (n: Node) => !!opts.alone?.(layerName(n));
   const walk = new GraphWalk(nodes, isData);
   const byName = new Map(nodes.map((n) => [layerName(n), n]));
   const assigned = new Set<string>();
@@ -113,7 +115,7 @@ export function partitionBlocks(nodes: Node[], placement: Placement, isData: (t:
   const forkRegion = (L: Node): { kind: BlockKind; input: string; nodes: Node[] } | null => {
     for (const f of walk.forksAbove(L.inputs[0], taken)) {
       const r = walk.region(f, taken);
-      if (!r || !r.nodes.includes(L) || layersIn(r.nodes) > MAX_REGION || hasLast(r.nodes) || !trainable(r.nodes)) continue;
+      if (!r || !r.nodes.includes(L) || layersIn(r.nodes) > MAX_REGION || hasLast(r.nodes) || !trainable(r.nodes) || r.nodes.some(alone)) continue;
       const kind: BlockKind = r.merge.opType === 'Add' || r.merge.opType === 'Sum' ? 'residual' : 'branches';
       const claimed = new Set(r.nodes);
       return { kind, input: f, nodes: [...r.nodes, ...trailing(r.output, claimed).nodes] };
@@ -125,7 +127,7 @@ export function partitionBlocks(nodes: Node[], placement: Placement, isData: (t:
     const name = layerName(L.node);
     if (!byName.has(name) || assigned.has(name)) continue;
     const t = L.node.inputs[0];
-    if (L.first || L.last || opts.layerwise) {
+    if (L.first || L.last || opts.layerwise || alone(L.node)) {
       blocks.push(make('layer', t, [L.node, ...trailing(L.node.outputs[0], new Set()).nodes]));
       continue;
     }
@@ -151,11 +153,11 @@ export function partitionBlocks(nodes: Node[], placement: Placement, isData: (t:
       let added = 0;
       if (us.length > 1) {
         const r = walk.region(cur, free);
-        if (r && r.merge.opType === 'Concat' && layersIn(r.nodes) && count + layersIn(r.nodes) <= MAX_CHAIN && !hasLast(r.nodes) && trainable(r.nodes)) [add, added] = [r.nodes, layersIn(r.nodes)];
+        if (r && r.merge.opType === 'Concat' && layersIn(r.nodes) && count + layersIn(r.nodes) <= MAX_CHAIN && !hasLast(r.nodes) && trainable(r.nodes) && !r.nodes.some(alone)) [add, added] = [r.nodes, layersIn(r.nodes)];
       } else if (us.length === 1 && !free(us[0])) {
         const n = us[0];
         if (weighted.has(layerName(n))) {
-          if (!lastLayers.has(layerName(n))) [add, added] = [[n], 1];
+          if (!lastLayers.has(layerName(n)) && !alone(n)) [add, added] = [[n], 1];
         } else if (walk.dataInputs(n).length === 1 && hasBackward(n.opType)) {
           path.push(n);
           cur = n.outputs[0];
