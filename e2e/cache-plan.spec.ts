@@ -1,7 +1,8 @@
 // The reconstruction caches planned before Run, the way a person sees them: ResNet-20 calibrated on
 // 8 images shows each block's planned cache size and storage and the largest against the budget;
-// the line follows the budget and the method. (Which blocks go float16 or do not fit is pinned by
-// src/recon/cache-plan.test.ts and the store's tests: here 8 images fit any budget the page allows.)
+// the line follows the budget, the number of images reconstruction trains on and the method.
+// (Which blocks go float16 or do not fit is pinned by src/recon/cache-plan.test.ts and the store's
+// tests: here 8 images fit any budget the page allows.)
 import { chooseFilesIn, cifarTrainImages, expect, loadResnet, openStudio, test } from './fixtures';
 
 test('the Reconstruct panel shows each block’s planned caches before Run', async ({ page }) => {
@@ -24,6 +25,14 @@ test('the Reconstruct panel shows each block’s planned caches before Run', asy
   await budget.fill('16');
   await budget.press('Enter');
   await expect(line).toHaveText('Caches: 8 images, at most 1.5 MiB per block of the 16.0 MiB budget');
+
+  // reconstruction trains on its own count of the calibration images (calibration keeps its 256)
+  await expect(page.getByText('trains on 8 calibration images')).toBeVisible();
+  const images = page.getByTestId('recon-config').getByLabel('Images', { exact: true });
+  await images.fill('4');
+  await images.press('Enter');
+  await expect(line).toContainText('Caches: 4 images, at most');
+  await expect(page.getByText('trains on 4 calibration images')).toBeVisible();
 
   await page.getByLabel('Method', { exact: true }).selectOption('adaround');
   await expect(cells).toHaveCount(20); // one block per layer

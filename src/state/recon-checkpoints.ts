@@ -12,7 +12,11 @@ export interface StoredCheckpoint extends CheckpointInfo {
   flatness: FlatnessRequest | null;
   presetId: string;
   checkpoint: ReconCheckpoint;
-  /** The run's identity beyond its settings: the model file's and the calibration images' content hashes (absent in checkpoints of older pages). */
+  /**
+   * The run's identity beyond its settings: the model file's content hash, and the hash and number
+   * of the images it trained on (the reconstruction's Images of the calibration set); absent in
+   * checkpoints of older pages.
+   */
   modelSha256?: string;
   calibSha256?: string;
   calibCount?: number;
@@ -29,7 +33,8 @@ export function identityProblem(c: StoredCheckpoint, modelSha256: string | null,
     return `It belongs to another model file named ${c.modelFile} (sha256 ${c.modelSha256.slice(0, 12)}…; the loaded one is ${modelSha256?.slice(0, 12) ?? 'unknown'}…). Load that file to resume it, or discard it.`;
   }
   if (c.calibSha256 !== calibSha256 || c.calibCount !== calibCount) {
-    return `It was made with other calibration images (${c.calibCount} then, ${calibCount} now, or the same number with other contents). Choose the images it was made with to resume it, or discard it.`;
+    const hint = c.calibCount !== calibCount ? ` and set the reconstruction's Images to ${c.calibCount}` : '';
+    return `It was made with other calibration images (${c.calibCount} then, ${calibCount} now, or the same number with other contents). Choose the images it was made with${hint} to resume it, or discard it.`;
   }
   return null;
 }

@@ -7,11 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { commands } from './commands';
 import { fakeEngine, type FakeEngine } from './fake-engine';
 import { watchQuant } from './jobs/quant-setup';
-import { baseCalibration, historyEvery, parseDropList, watchRecon } from './jobs/recon';
+import { baseCalibration, historyEvery, parseDropList, reconImages, watchRecon } from './jobs/recon';
 import { appendLoss, curvePoints, meanFlatness, MAX_CURVE_POINTS, runLossLine } from './recon-curves';
 import { idbCheckpoints, memoryCheckpoints, type CheckpointStore, type StoredCheckpoint } from './recon-checkpoints';
 import { imageSetHash } from './content-hash';
-import { pickCalibration } from './quant-config-slice';
 import { applyReconEvent, DEFAULT_RECON_SETTINGS, initialBlocks, reconEta, sanitizeReconSettings, stoppedEarly, type ReconRun } from './recon-slice';
 import { createStudioStore, type AppContext } from './store';
 import { RECON_DEFAULTS } from '../recon/reconstruct';
@@ -42,10 +41,10 @@ async function setup(opts: { evalImages?: number; checkpoints?: CheckpointStore 
   return ctx;
 }
 
-/** The identity a checkpoint of this page's model and calibration images carries. */
+/** The identity a checkpoint of this page's model and reconstruction images carries. */
 async function identity(ctx: Ctx) {
   const st = ctx.store.getState();
-  const images = pickCalibration(st.calibImages, st.calibration!.config.calibCount);
+  const images = reconImages(st);
   return { modelSha256: st.modelSha256 ?? undefined, calibSha256: await imageSetHash(images), calibCount: images.length };
 }
 

@@ -28,6 +28,11 @@ export interface ReconSettings {
   inputDrop: number;
   seed: number;
   batch: number;
+  /**
+   * Calibration images the run trains on, spread over the chosen set (DESIGN.md §2: 1024); the
+   * activation ranges come from the calibration's own count (quantConfig.calibCount, 256).
+   */
+  images: number;
   /** Points of the flatness curve after each block (0: none) over α in [−range, range]. */
   flatnessPoints: number;
   flatnessRange: number;
@@ -43,6 +48,7 @@ export const DEFAULT_RECON_SETTINGS: ReconSettings = {
   ...methodDefaults(RECON_DEFAULTS.method),
   seed: RECON_DEFAULTS.seed,
   batch: RECON_DEFAULTS.batch,
+  images: 1024,
   flatnessPoints: 11,
   flatnessRange: 0.5,
   earlyStop: RECON_DEFAULTS.earlyStop,
@@ -186,6 +192,7 @@ export function sanitizeReconSettings(patch: Partial<ReconSettings>): ReconSetti
     inputDrop: clamp01(s.inputDrop),
     seed: Math.max(0, Math.round(s.seed) || 0),
     batch: Math.max(1, Math.min(1024, Math.round(s.batch) || 1)),
+    images: Math.max(1, Math.min(1_000_000, Math.round(s.images) || 1)),
     flatnessPoints: Math.max(0, Math.min(101, Math.round(s.flatnessPoints) || 0)),
     flatnessRange: s.flatnessRange > 0 ? s.flatnessRange : DEFAULT_RECON_SETTINGS.flatnessRange,
     earlyStop: s.earlyStop === true,

@@ -1,6 +1,6 @@
 // The reconstruction settings: method, iterations (fast 2000, the paper's 20000, or any), QDrop's
-// drop probabilities, seed, batch, the flatness curve measured after each block, early stop and
-// the GPU memory budget for a block's caches.
+// drop probabilities, seed, batch, how many calibration images it trains on, the flatness curve
+// measured after each block, early stop and the GPU memory budget for a block's caches.
 import { RECON_METHODS, type ReconMethod } from '../recon/reconstruct';
 import { ITER_PRESETS, iterPreset, type IterPreset, type ReconSettings } from '../state/recon-slice';
 import { anyJobRunning } from '../state/quant-selectors';
@@ -74,6 +74,15 @@ export function ReconConfigForm() {
       <FieldInput label="Input drop probability" title="Probability that an element of the block input is the quantized one (1 = always quantized)" value={c.inputDrop} format={String} parse={probability} onCommit={(inputDrop) => edit({ inputDrop })} disabled={disabled || !learned} />
       <FieldInput label="Seed" value={c.seed} format={String} parse={int(0, 2 ** 31 - 1)} onCommit={(seed) => edit({ seed })} disabled={disabled || !learned} />
       <FieldInput label="Training batch" title="Cached samples per iteration (the paper: 32)" value={c.batch} format={String} parse={int(1, 1024)} onCommit={(batch) => edit({ batch })} disabled={disabled || !learned} />
+      <FieldInput
+        label="Images"
+        title="Calibration images reconstruction trains on (spread over the chosen set); activation ranges use the calibration's own count, DESIGN.md: 256 and 1024"
+        value={c.images}
+        format={String}
+        parse={int(1, 1_000_000)}
+        onCommit={(images) => edit({ images })}
+        disabled={disabled || !learned}
+      />
       <FieldInput label="Flatness points" title="Points of the loss along a random weight direction after each block (0: none)" value={c.flatnessPoints} format={String} parse={int(0, 101)} onCommit={(flatnessPoints) => edit({ flatnessPoints })} disabled={disabled || !learned} />
       <FieldInput label="Flatness range" title="α from −range to range, the direction scaled to each filter's norm" value={c.flatnessRange} format={String} parse={positive} onCommit={(flatnessRange) => edit({ flatnessRange })} disabled={disabled || !learned || c.flatnessPoints === 0} />
       <FieldInput label="Cache budget (MiB)" title="GPU memory for a block's cached inputs and outputs; above it the caches are stored in float16, and a clear message says how many images fit" value={c.cacheMiB} format={String} parse={int(16, 65536)} onCommit={(cacheMiB) => edit({ cacheMiB })} disabled={disabled || !learned} />

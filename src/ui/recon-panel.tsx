@@ -66,10 +66,8 @@ function RunRow() {
   const method = useStudio((s) => s.reconSettings.method);
   const paused = useStudio((s) => s.reconRun?.status === 'paused');
   const blocks = useStudio((s) => (s.reconBlocksMethod === s.reconSettings.method ? s.reconBlocks.length : 0));
-  const images = useStudio((s) => {
-    const b = baseCalibration(s);
-    return b ? Math.min(s.calibImages.length, b.config.calibCount) : 0;
-  });
+  // reconImages(s).length, without picking them on every store change
+  const images = useStudio((s) => (baseCalibration(s) ? Math.min(s.calibImages.length, s.reconSettings.images) : 0));
   const reconstructed = useStudio((s) => s.calibration?.recon?.cfg ?? null);
   return (
     <div className="run-row recon-run-row">
@@ -80,7 +78,7 @@ function RunRow() {
       <CommandButton command={commands.cancelRecon} variant="danger" />
       <span className="muted">
         {blocks ? `${blocks} block${blocks === 1 ? '' : 's'} · ` : ''}
-        {images} calibration image{images === 1 ? '' : 's'}
+        trains on {images} calibration image{images === 1 ? '' : 's'}
       </span>
       <span className="spacer" />
       <span className="muted" data-testid="recon-model">

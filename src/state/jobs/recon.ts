@@ -5,7 +5,7 @@ import { StudioError } from '../../engine/errors';
 import { RECON_DEFAULTS, type ReconConfig } from '../../recon/reconstruct';
 import type { BlockInfo, ReconCheckpoint } from '../../worker/recon-api';
 import type { AppContext, StudioState } from '../store';
-import { pickCalibration } from '../quant-config-slice';
+import { pickCalibration, type CalibImage } from '../quant-config-slice';
 import type { CalibrationResult } from '../quant-results-slice';
 import { anyJobRunning, selectEvalStats } from '../quant-selectors';
 import { calibLabel, initialBlocks, runIterations, type FlatnessRequest, type ReconSettings } from '../recon-slice';
@@ -50,6 +50,11 @@ function refuse(ctx: AppContext, title: string, why: string): false {
   return false;
 }
 
+/** The images reconstruction trains on: `reconSettings.images` of the calibration set, spread over it (calibration itself uses `quantConfig.calibCount`). */
+export function reconImages(s: Pick<StudioState, 'calibImages' | 'reconSettings'>): CalibImage[] {
+  return pickCalibration(s.calibImages, s.reconSettings.images);
+}
+
 let asked = 0;
 
 /** Ask the worker for the block partition of the calibrated model under the chosen method. */
@@ -74,7 +79,7 @@ export async function refreshCachePlan(ctx: AppContext): Promise<void> {
   const ticket = ++planned;
   const base = baseCalibration(st);
   const { method, cacheMiB } = st.reconSettings;
-  const count = base ? pickCalibration(st.calibImages, base.config.calibCount).length : 0;
+  const count = base ? reconImages(st).length : 0;
   if (!base || !st.preset || !count || method === 'nearest') return st.setReconCachePlan(null);
   // a running reconstruction keeps its plan; the next settings are planned when it ends
   if (st.jobs.recon.status === 'running') return;
@@ -133,7 +138,7 @@ export async function runReconstruction(ctx: AppContext, opts: RunOptions = {}):
   const base = baseCalibration(st);
   if (!base || !st.model) return refuse(ctx, 'Cannot reconstruct yet', 'Calibrate first: reconstruction starts from the calibrated model.');
   if (!st.preset) return refuse(ctx, 'Cannot reconstruct yet', 'Set the preprocessing for the model input first.');
-  const images = pickCalibration(st.calibImages, base.config.calibCount);
+  const images = reconImages(st);
   if (!images.length) return refuse(ctx, 'Cannot reconstruct yet', 'Choose calibration images first: reconstruction trains on them.');
   const cfg = opts.cfg ?? reconConfigOf(st.reconSettings);
   const flatness = opts.flatness !== undefined ? opts.flatness : flatnessOf(st.reconSettings);
@@ -228,7 +233,7 @@ export async function resumeReconstruction(ctx: AppContext): Promise<boolean> {
     return refuse(ctx, 'Nothing to resume', `No saved reconstruction checkpoint for ${st.model.fileName}.`);
   }
   if (!checkpointFits(c, base.config)) return refuse(ctx, 'Cannot resume this checkpoint', `It was made after calibrating ${calibLabel(c.quant)}; calibrate with that configuration first.`);
-  const images = pickCalibration(st.calibImages, base.config.calibCount);
+  const images = reconImages(st);
   const calibSha256 = await imageSetHash(images);
   const problem = identityProblem(c, st.modelSha256, calibSha256, images.length);
   if (problem) return refuse(ctx, 'Cannot resume this checkpoint', problem);
@@ -299,11 +304,12 @@ export function watchRecon(ctx: AppContext): () => void {
       s.resetReconRun();
       if (base) void refreshReconBlocks(ctx);
     } else if (base && s.reconSettings.method !== prev.reconSettings.method) void refreshReconBlocks(ctx);
-    // the cache plan follows the method, the budget, the images and their size
+    // the cache plan follows the method, the budget, the images, how many train and their size
     const replan =
       newBase ||
       s.reconSettings.method !== prev.reconSettings.method ||
       s.reconSettings.cacheMiB !== prev.reconSettings.cacheMiB ||
+      s.reconSettings.images !== prev.reconSettings.images ||
       s.calibImages !== prev.calibImages ||
       s.preset !== prev.preset ||
       (prev.jobs.recon.status === 'running' && s.jobs.recon.status !== 'running');
