@@ -7,7 +7,8 @@ import { Session } from '../engine/session';
 import type { HostTensor } from '../engine/types';
 import type { Gpu } from '../gpu/gpu';
 import { FidelityAccumulator, type OutputFidelity } from '../quant/fidelity';
-import { argmax, feedOf, type ModelIo, type Top1 } from './top1';
+import { argmax, feedOf, ortRunner, type ModelIo, type Top1 } from './top1';
+export { ortRunner } from './top1';
 
 /** Runs one batch (already padded to a fixed batch size) and returns every output by name. */
 export type Runner = (feed: HostTensor) => Promise<Record<string, HostTensor>>;
@@ -86,23 +87,6 @@ export async function compareOutputs(
   const seconds = (performance.now() - start) / 1000;
   const ex = exported ? { exported: { top1: e.top1(done, seconds), fidelity: accExported.result() } } : {};
   return { float: f.top1(done, seconds), quant: q.top1(done, seconds), fidelity: acc.result(), ...ex, seconds };
-}
-
-/** onnxruntime-node (CPU) on a model's bytes as a Runner, or null when it is not installed. */
-export async function ortRunner(bytes: Uint8Array, io: ModelIo): Promise<{ run: Runner; dispose: () => Promise<void> } | null> {
-  let ort: typeof import('onnxruntime-node');
-  try {
-    ort = await import('onnxruntime-node');
-  } catch {
-    return null;
-  }
-  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-  const input = session.inputNames.includes(io.input) ? io.input : session.inputNames[0];
-  const run: Runner = async (feed) => {
-    const r = await session.run({ [input]: new ort.Tensor('float32', feed.data, feed.shape) });
-    return Object.fromEntries(session.outputNames.map((n) => [n, { data: r[n].data as Float32Array, shape: r[n].dims.map(Number) }]));
-  };
-  return { run, dispose: () => session.release() };
 }
 
 /**

@@ -80,8 +80,8 @@ export function engineTop1(session: Session, io: ModelIo, set: ImageSet, opts: T
   }, opts);
 }
 
-/** Top-1 of onnxruntime-node (CPU) on model bytes; null when onnxruntime-node is not installed. */
-export async function onnxruntimeTop1(bytes: Uint8Array, io: ModelIo, set: ImageSet, opts: Top1Options): Promise<Top1 | null> {
+/** onnxruntime-node (CPU) on a model's bytes: every output of one batch by name; null when onnxruntime-node is not installed. */
+export async function ortRunner(bytes: Uint8Array, io: Pick<ModelIo, 'input'>): Promise<{ run: (feed: HostTensor) => Promise<Record<string, HostTensor>>; dispose: () => Promise<void> } | null> {
   let ort: typeof import('onnxruntime-node');
   try {
     ort = await import('onnxruntime-node');
@@ -89,17 +89,25 @@ export async function onnxruntimeTop1(bytes: Uint8Array, io: ModelIo, set: Image
     return null;
   }
   const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+  const input = session.inputNames.includes(io.input) ? io.input : session.inputNames[0];
+  const run = async (feed: HostTensor) => {
+    const r = await session.run({ [input]: new ort.Tensor('float32', feed.data, feed.shape) });
+    return Object.fromEntries(session.outputNames.map((n) => [n, { data: r[n].data as Float32Array, shape: r[n].dims.map(Number) }]));
+  };
+  return { run, dispose: () => session.release() };
+}
+
+/** Top-1 of onnxruntime-node (CPU) on model bytes; null when onnxruntime-node is not installed. */
+export async function onnxruntimeTop1(bytes: Uint8Array, io: ModelIo, set: ImageSet, opts: Top1Options): Promise<Top1 | null> {
+  const ort = await ortRunner(bytes, io);
+  if (!ort) return null;
   try {
-    const input = session.inputNames.includes(io.input) ? io.input : session.inputNames[0];
-    const output = session.outputNames.includes(io.output) ? io.output : session.outputNames[0];
     return await top1Of(set, io.fixedBatch ?? opts.batch, async (b) => {
-      const feed = feedOf(b, io.fixedBatch);
-      const r = await session.run({ [input]: new ort.Tensor('float32', feed.data, feed.shape) });
-      const t = r[output];
-      return { data: t.data as Float32Array, shape: t.dims.map(Number) };
+      const r = await ort.run(feedOf(b, io.fixedBatch));
+      return r[io.output] ?? Object.values(r)[0];
     }, opts);
   } finally {
-    await session.release();
+    await ort.dispose();
   }
 }
 
