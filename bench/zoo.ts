@@ -29,6 +29,9 @@ import type * as ImageSets from '../src/data/image-set-node';
 import type * as NodeGpu from '../src/gpu/node-gpu';
 import type * as GpuModule from '../src/gpu/gpu';
 import type * as Recon from '../src/recon/reconstruct';
+import type * as LightModels from '../src/test/light-models';
+import type * as OnnxRead from '../src/onnx/read';
+import type * as OnnxWrite from '../src/onnx/write';
 import type { HostTensor } from '../src/engine/types';
 import { flagValue, root, runMain, shared } from './lib/engine';
 
@@ -51,6 +54,8 @@ const TEST = Number(flagValue(argv, 'test') ?? (quick ? 20 : 100));
 const BATCH = Number(flagValue(argv, 'batch') ?? (quick ? 10 : 20));
 const PROBE = Number(flagValue(argv, 'probe') ?? (quick ? 4 : 8));
 const SEED = 1005;
+/** Seed of the light models' random weights (as src/engine/zoo.test.ts). */
+const LIGHT_SEED = 2024;
 const FLOAT_MAX = 1e-4;
 const QUANT_MAX = 1e-3;
 const AGREE_MIN = 0.99;
@@ -209,7 +214,7 @@ function writeRow(row: ZooRow): void {
   const prev = ((all.zoo as { rows?: ZooRow[] } | undefined)?.rows ?? []).filter((r) => !(r.model === row.model && r.config === row.config));
   const rows = [...prev, row].sort((a, b) => ALL.indexOf(a.model) - ALL.indexOf(b.model) || CONFIG_ORDER(a.config) - CONFIG_ORDER(b.config));
   all.zoo = {
-    note: `bench/zoo.ts: ../shared/models/zoo (random weights); calibration on the first CIFAR-10 train images and comparison on the first test images, resized by each model's preprocessing; QDrop (MSE ranges, per-channel asymmetric weights, first/last layer 8-bit). Done-when: float rel L2 <= ${FLOAT_MAX}; quantized rel L2 <= ${QUANT_MAX} per output or top-1 agreement >= ${100 * AGREE_MIN} % (class outputs), on onnxruntime-node defaults; noFusion: onnxruntime with disable_quant_qdq.`,
+    note: `bench/zoo.ts: ../shared/models/zoo (random weights; the light models' ConstantOfShape(0.02) weights replaced by seeded random ones, seed ${LIGHT_SEED}, their Softmax inputs compared too, as src/engine/zoo.test.ts); calibration on the first CIFAR-10 train images and comparison on the first test images, resized by each model's preprocessing; QDrop (MSE ranges, per-channel asymmetric weights, first/last layer 8-bit). Done-when: float rel L2 <= ${FLOAT_MAX}; quantized rel L2 <= ${QUANT_MAX} per output or top-1 agreement >= ${100 * AGREE_MIN} % (class outputs), on onnxruntime-node defaults; noFusion: onnxruntime with disable_quant_qdq.`,
     rows,
   };
   writeFileSync(resultsFile, JSON.stringify(all, null, 2) + '\n');
@@ -253,6 +258,23 @@ async function main(): Promise<void> {
     const { nodeGpu } = await load<typeof NodeGpu>('/src/gpu/node-gpu.ts');
     const { adapterLabel } = await load<typeof GpuModule>('/src/gpu/gpu.ts');
     const recon = await load<typeof Recon>('/src/recon/reconstruct.ts');
+    const { randomizeLightModel } = await load<typeof LightModels>('/src/test/light-models.ts');
+    const { readModel } = await load<typeof OnnxRead>('/src/onnx/read.ts');
+    const { writeModel } = await load<typeof OnnxWrite>('/src/onnx/write.ts');
+    /**
+     * The file a model runs from: the zoo's own, or for a light model (ConstantOfShape(0.02) weights,
+     * every output the same whatever the input) a copy with the zoo test's seeded random weights.
+     */
+    const modelFile = (model: string): string => {
+      const file = path.join(zooDir, `${model}.onnx`);
+      if (!model.startsWith('light_')) return file;
+      const m = readModel(new Uint8Array(readFileSync(file)), `${model}.onnx`);
+      if (!randomizeLightModel(m, LIGHT_SEED)) throw new Error(`${model}: no ConstantOfShape weights to replace`);
+      mkdirSync(exportDir, { recursive: true });
+      const out = path.join(exportDir, `${model}.random${LIGHT_SEED}.onnx`);
+      writeFileSync(out, writeModel(m));
+      return out;
+    };
     mkdirSync(exportDir, { recursive: true });
 
     if (has('floor-only')) {
@@ -262,7 +284,7 @@ async function main(): Promise<void> {
         if (!rows.length) continue;
         const gpu = await nodeGpu();
         const shapeFlag = INPUT_SHAPE[model];
-        const pm = await ptq.openModel(gpu, path.join(zooDir, `${model}.onnx`), undefined, shapeFlag ? parseInputShape(shapeFlag) : undefined);
+        const pm = await ptq.openModel(gpu, modelFile(model), undefined, shapeFlag ? parseInputShape(shapeFlag) : undefined);
         const first = openImageSet(testDir, pm.preset, { limit: TEST }).batches(pm.fixedBatch ?? BATCH).next().value!;
         for (const row of rows) {
           const floor = await noiseFloor(readFileSync(path.join(exportDir, `${model}.${row.config.toLowerCase()}.onnx`)), pm.input, feedOf(first, pm.fixedBatch), first.names.length);
@@ -287,7 +309,7 @@ async function main(): Promise<void> {
       }
       const gpu = await nodeGpu();
       const adapter = adapterLabel(gpu.adapter);
-      const file = path.join(zooDir, `${model}.onnx`);
+      const file = modelFile(model);
       const shapeFlag = INPUT_SHAPE[model];
       let m: Ptq.PtqModel | null = null;
       try {

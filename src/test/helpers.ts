@@ -3,18 +3,7 @@
 import { expect } from 'vitest';
 import type { Gpu, GpuTensor } from '../gpu/gpu';
 import { nodeGpu } from '../gpu/node-gpu';
-
-/** mulberry32: small, seedable, good enough for test data. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { randArray, rng } from './random';
 
 /**
  * A fresh seed per call (so every run tests new inputs); it is part of every failure message.
@@ -25,12 +14,6 @@ export function freshSeed(): number {
   return replay ? Number(replay) : Math.floor(Math.random() * 2 ** 31);
 }
 
-/** n float32-representable uniform values in [lo, hi). */
-export function randArray(n: number, r: () => number, lo = -1, hi = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
-  return a;
-}
 
 export function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
