@@ -215,7 +215,7 @@ export async function runQuantize(args: QuantizeArgs, out: Output, hooks: Quanti
   const seconds = (performance.now() - start) / 1000;
   // the most GPU memory this run's buffers held at once (model, calibration, caches, block programs)
   const gpuPeakMiB = round1(m.session.gpu.peakBytes / 2 ** 20);
-  out.result(`${pad('gpu memory')}peak ${gpuPeakMiB} MiB of buffers`);
+  out.result(`${pad('memory')}GPU buffers peaked at ${gpuPeakMiB} MiB`);
   out.result(`${pad('time')}${seconds.toFixed(1)} s`);
   return {
     model: m.name,
