@@ -377,7 +377,7 @@ async function main(): Promise<void> {
                   cfg,
                   events: {
                     onBlockStart: () => void (blockStart = Date.now()),
-                    onBlockEnd: (s) => say(`    block ${s.block.index + 1} ${s.block.name}: loss ${s.firstLoss.toPrecision(4)} → ${s.lastLoss.toPrecision(4)}, ${((Date.now() - blockStart) / 1000).toFixed(1)} s (${s.cacheSeconds.toFixed(1)} caching)`),
+                    onBlockEnd: (s) => say(s.skipped ? `    block ${s.block.index + 1} ${s.block.name}: passed over, ${s.skipped}` : `    block ${s.block.index + 1} ${s.block.name}: loss ${s.firstLoss.toPrecision(4)} → ${s.lastLoss.toPrecision(4)}, ${((Date.now() - blockStart) / 1000).toFixed(1)} s (${s.cacheSeconds.toFixed(1)} caching)`),
                   },
                 },
                 onExported: (bytes) => writeFileSync(out, bytes),
