@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-cli', 'node_modules', 'src/onnx/proto/onnx.js', 'src/onnx/proto/onnx.d.ts', 'test-results', 'playwright-report', 'bench/out'] },
+  { ignores: ['dist', 'dist-cli', 'node_modules', 'src/onnx/proto/onnx.js', 'src/onnx/proto/onnx.d.ts', 'test-results', 'playwright-report', 'bench/out', '.e2e-dist', 'test-reports'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
