@@ -33,6 +33,9 @@ export function analyzeSession(session: Session, batch: number): ModelAnalysis {
   };
 }
 
+/** Whether a layer's float32 weights exceed what the GPU binds in one storage buffer (AdaRound's per-weight state cannot be held). */
+export const exceedsBinding = (elements: number, limit: number): boolean => 4 * elements > limit;
+
 /** The reconstruction blocks of a session's model under a quantization config. */
 export function sessionBlocks(session: Session, config: QuantConfig, layerwise = false): { blocks: Block[]; placement: Placement; analysis: ModelAnalysis } {
   const analysis = analyzeSession(session, 1);
@@ -41,7 +44,7 @@ export function sessionBlocks(session: Session, config: QuantConfig, layerwise =
   // run passes over (unbindableLayer): the layers around it still train
   const limit = session.gpu.device.limits.maxStorageBufferBindingSize;
   const big = new Set(
-    placement.layers.filter((l) => !l.float && 4 * analysis.shapeOf(l.node.inputs[1]).reduce((a, b) => a * b, 1) > limit).map((l) => layerName(l.node)),
+    placement.layers.filter((l) => !l.float && exceedsBinding(analysis.shapeOf(l.node.inputs[1]).reduce((a, b) => a * b, 1), limit)).map((l) => layerName(l.node)),
   );
   const blocks = partitionBlocks(analysis.gpuNodes.map((g) => g.node), placement, analysis.isData, { layerwise, alone: (l) => big.has(l) });
   return { blocks, placement, analysis };

@@ -7,7 +7,7 @@ import { StudioError } from '../engine/errors';
 import type { Session } from '../engine/session';
 import { layerName } from '../quant/placement';
 import type { QuantConfig } from '../quant/types';
-import { sessionBlocks } from './analysis';
+import { exceedsBinding, sessionBlocks } from './analysis';
 import type { Block } from './blocks';
 import { blockCacheBytes, planCaches, type CachePrecision } from './cache';
 import type { ReconConfig, ReconMethod } from './reconstruct';
@@ -58,7 +58,7 @@ export function unbindableLayer(block: Block, elements: (layer: string) => numbe
   const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
   for (const layer of block.layers) {
     const n = elements(layer);
-    if (n !== undefined && 4 * n > limit) {
+    if (n !== undefined && exceedsBinding(n, limit)) {
       return `layer "${layer}" has ${mib(4 * n)} of float32 weights, more than this GPU binds in one buffer (${mib(limit)}): the block keeps round to nearest`;
     }
   }

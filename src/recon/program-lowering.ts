@@ -17,7 +17,7 @@ import { adaroundInit, adaroundParams, adaroundRegPartials } from '../gpu/kernel
 import { layerName } from '../quant/placement';
 import type { ActQuant, WeightQuant } from '../quant/types';
 import type { Block } from './blocks';
-import type { ModelAnalysis } from './analysis';
+import { exceedsBinding, type ModelAnalysis } from './analysis';
 
 export interface ProgramOptions {
   batch: number;
@@ -162,7 +162,7 @@ export class BlockLowering {
     if (!init) throw new Error(`weight "${wq.weight}" of ${wq.node} not found`);
     const w = tensorFloat32(init);
     const limit = this.gpu.device.limits.maxStorageBufferBindingSize;
-    if (4 * w.length > limit) {
+    if (exceedsBinding(w.length, limit)) {
       const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
       throw new StudioError('unsupported-ops', `block ${this.block.name}: layer "${wq.node}" has ${mib(4 * w.length)} of weights, more than this GPU binds at once (${mib(limit)}): it cannot be reconstructed here (reconstruct() passes over its block: unbindableLayer)`);
     }
