@@ -4,10 +4,6 @@
 // Bindings: 0 x (read), 1 y (write), 2 params [scale_c, zero_point_c] pairs (read), 3 uniforms.
 //!include quantize-linear
 
-// Tests only: the adapter's quotient moved by this many ulps, as a division within WGSL's 2.5 ulp may be;
-// normal quotients only (moving a subnormal's bits could cross zero into the other sign's NaNs).
-override QDIV_ULPS: i32 = 0;
-
 struct U { n: u32, inner: u32, channels: u32, _pad: u32, qmin: f32, qmax: f32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -24,8 +20,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   for (var i = (wid.y * nwg.x + wid.x) * 64u + li; i < u.n; i += stride) {
     let p = params[(i / u.inner) % u.channels];
     let v = x[i];
-    let d = v / p.x;
-    let quotient = select(d, bitcast<f32>(bitcast<i32>(d) + QDIV_ULPS), QDIV_ULPS != 0 && abs(d) >= 1.17549435e-38 && abs(d) < 1e38);
+    let quotient = ql_quotient(v, p.x);
     let q = clamp(quantize_linear_round(v, p.x, quotient) + p.y, u.qmin, u.qmax);
     y[i] = (q - p.y) * p.x;
   }

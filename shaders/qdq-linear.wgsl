@@ -7,9 +7,6 @@
 //!include minifloat
 
 override DEQUANT: bool = false;
-// Tests only: the adapter's quotient moved by this many ulps, as a division within WGSL's 2.5 ulp may be
-// (normal quotients only), so the exact settling of near-ties runs even where the division is exact.
-override QDIV_ULPS: i32 = 0;
 
 // d: length of the quantization axis; inner: elements after it; block: block size (mode 2);
 // blocks: ceil(d / block), the scale's length on the axis in blocked mode. man, emin, flags: the
@@ -43,8 +40,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     if (DEQUANT) {
       y[i] = (v - z) * s;
     } else {
-      let d = v / s;
-      let quotient = select(d, bitcast<f32>(bitcast<i32>(d) + QDIV_ULPS), QDIV_ULPS != 0 && abs(d) >= 1.17549435e-38 && abs(d) < 1e38);
+      let quotient = ql_quotient(v, s);
       if (u.man != 0u) {
         y[i] = minifloat_quantize(v, s, quotient, u.man, u.emin, u.qmax, u.flags);
       } else {

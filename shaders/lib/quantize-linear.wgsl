@@ -2,6 +2,17 @@
 // exact even where the adapter's division is not (WGSL allows 2.5 ulp): a quotient within 8 ulps of
 // a half-integer is settled with integer arithmetic (|x| against s·(the rounding midpoints around it)).
 
+// Tests only: the adapter's quotient moved by this many ulps, as a division within WGSL's 2.5 ulp may be,
+// so the exact settling of near-ties runs even where the division is exact. Normal quotients only (moving
+// a subnormal's bits could cross zero into the other sign's NaNs).
+override QDIV_ULPS: i32 = 0;
+
+// x / s as the kernels divide it (never x·(1/s)), moved by QDIV_ULPS in tests.
+fn ql_quotient(x: f32, s: f32) -> f32 {
+  let d = x / s;
+  return select(d, bitcast<f32>(bitcast<i32>(d) + QDIV_ULPS), QDIV_ULPS != 0 && abs(d) >= 1.17549435e-38 && abs(d) < 1e38);
+}
+
 // (M, e) with |v| = M·2^e and M in [2^23, 2^24): the significand of a nonzero finite float, normalized.
 fn ql_split(v: f32) -> vec2i {
   let b = bitcast<u32>(v) & 0x7fffffffu;
