@@ -102,6 +102,7 @@ export function buildPlan(
   feeds: { name: string; shape: number[]; dtype: number; values?: Float64Array }[],
   consts: ConstCache,
   keep: string[] = [],
+  derivedTag = '',
 ): Plan {
   const { gpuNodes, values } = analyze(g, opset, feeds);
   fuseQdq(gpuNodes, g, keep);
@@ -113,7 +114,7 @@ export function buildPlan(
     return gpu.madeSince(mark).filter((b) => !shared.has(b));
   };
   try {
-    const plan = lower(gpu, g, gpuNodes, values, feeds, consts, keep);
+    const plan = lower(gpu, g, gpuNodes, values, feeds, consts, keep, derivedTag);
     plan.buffers = made();
     return plan;
   } catch (e) {
@@ -164,6 +165,7 @@ function lower(
   feeds: { name: string; shape: number[]; dtype: number; values?: Float64Array }[],
   consts: ConstCache,
   keep: string[],
+  derivedTag: string,
 ): Plan {
   const plan: Plan = { dispatches: [], inputs: [], outputs: [], gpuOps: [], buffers: [], kept: new Map(), readyAfter: new Map() };
   const tensors = new Map<string, GpuTensor>();
@@ -205,7 +207,7 @@ function lower(
         if (t) return t;
         const v = values.get(name)!;
         const init = g.initializers.get(name);
-        const key = init ? name : `${name}@${v.shape.join('x')}`;
+        const key = init ? name : `${name}@${v.shape.join('x')}${derivedTag}`;
         let c = consts.get(key);
         if (!c) {
           const data = init && init.dataType === DT.FLOAT ? tensorFloat32(init) : Float32Array.from(v.values!());
@@ -217,7 +219,7 @@ function lower(
       output: (j: number): GpuTensor => tensors.get(node.outputs[j])!,
       emit: (...d: Dispatch[]) => plan.dispatches.push(...d),
       constant: (label: string, shape: number[], data: Float32Array): GpuTensor => {
-        const key = `${label}@${shape.join('x')}`;
+        const key = `${label}@${shape.join('x')}${derivedTag}`;
         let c = consts.get(key);
         if (!c) consts.set(key, (c = gpu.tensor(label, shape, data)));
         return c;

@@ -146,6 +146,10 @@ export class Session {
           feeds.map((f) => ({ name: f.name ?? '', shape: f.shape, dtype: f.dtype ?? DT.FLOAT, values: f.dtype && f.dtype !== DT.FLOAT ? Float64Array.from(f.data) : undefined })),
           this.consts,
           keep,
+          // constants computed from the graph's values (folded subgraphs, blocks of a split Gemm) may
+          // differ between the float and the fake-quantized graph: the latter's are tagged "::fq",
+          // kept apart from the float ones and dropped by the next setQuant
+          quant ? '::fq' : '',
         );
       } catch (e) {
         if (isStudioError(e)) throw e;
