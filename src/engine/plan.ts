@@ -218,10 +218,10 @@ function lower(
       },
       output: (j: number): GpuTensor => tensors.get(node.outputs[j])!,
       emit: (...d: Dispatch[]) => plan.dispatches.push(...d),
-      constant: (label: string, shape: number[], data: Float32Array): GpuTensor => {
+      constant: (label: string, shape: number[], data: Float32Array | (() => Float32Array)): GpuTensor => {
         const key = `${label}@${shape.join('x')}${derivedTag}`;
         let c = consts.get(key);
-        if (!c) consts.set(key, (c = gpu.tensor(label, shape, data)));
+        if (!c) consts.set(key, (c = gpu.tensor(label, shape, typeof data === 'function' ? data() : data)));
         return c;
       },
       temp: (label: string, shape: number[]): GpuTensor => {

@@ -53,7 +53,7 @@ export function lowerForward(b: BlockLowering, gn: GpuNode, wq: WeightQuant | un
       input: (i) => b.valueOf(node.inputs[i]),
       output: (j) => b.tensors.get(node.outputs[j])!,
       emit: (...d) => b.forward.push(...d),
-      constant: (label, shape, data) => b.alloc(label, shape, data),
+      constant: (label, shape, data) => b.alloc(label, shape, typeof data === 'function' ? data() : data),
       temp: (label, shape) => b.alloc(label, shape),
     };
     const r = def.gpu!(bctx, lc, outs.map((o, k) => ({ ...o, shape: shapeOut(k) })));

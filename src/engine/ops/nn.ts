@@ -126,8 +126,10 @@ function matmulShapes(c: OpCtx) {
  * multiplied into its own [M, n] tensor with its part of C, and the blocks concatenated along N.
  */
 function splitGemm(c: OpCtx, l: LowerCtx, p: GemmParams): void {
-  const bv = c.constInput(1, 'Gemm B larger than one GPU storage binding');
-  if (!bv) c.fail('input B is missing');
+  if (!c.in(1).values) c.constInput(1, 'Gemm B larger than one GPU storage binding'); // fails with the reason
+  // B's values only when a block is not cached yet (a plan of this session made them before)
+  let bValues: Float64Array | undefined;
+  const B = () => (bValues ??= c.in(1).values!());
   const [r, k] = c.in(1).shape;
   const [K, N] = p.transB ? [k, r] : [r, k];
   const cols = Math.max(1, Math.floor(l.gpu.limits.maxStorageBufferBindingSize / (4 * K)));
@@ -137,18 +139,19 @@ function splitGemm(c: OpCtx, l: LowerCtx, p: GemmParams): void {
   const cShape = c.inputs[2]?.shape ?? [];
   if (cv && !(cShape.length <= 1 || cShape[0] === 1)) c.unsupported(`C [${cShape}] varies along M; a Gemm this large supports a C broadcast along M only`);
   const parts: GpuTensor[] = [];
-  // The blocks are cached by the names of the values they are cut from, not by the node: the
-  // fake-quantized graph feeds this node "<B>::fq", and blocks of the float B would be stale there.
-  const bName = `${c.in(1).name}${p.transB ? 'ᵀ' : ''}`;
-  const cName = c.inputs[2]?.name;
+  const key = c.node.name || c.node.outputs[0];
   for (let n0 = 0; n0 < N; n0 += cols) {
     const n = Math.min(cols, N - n0);
-    const blk = new Float32Array(K * n);
     // the block as op(B)'s columns n0 … n0+n−1, stored [n, K] (transB) or [K, n]
-    for (let j = 0; j < n; j++) for (let i = 0; i < K; i++) blk[p.transB ? j * K + i : i * n + j] = p.transB ? bv[(n0 + j) * K + i] : bv[i * N + n0 + j];
-    const bt = l.constant(`${bName}[${n0}:${n0 + n}]`, p.transB ? [n, K] : [K, n], blk);
-    const ct = cv ? l.constant(`${cName}[${n0}:${n0 + n}]`, [n], cv.length === 1 ? new Float32Array(n).fill(cv[0]) : Float32Array.from(cv.subarray(n0, n0 + n))) : null;
-    const part = l.temp(`${c.node.name || c.node.outputs[0]}.y[${n0}:${n0 + n}]`, [M, n]);
+    const block = () => {
+      const bv = B();
+      const blk = new Float32Array(K * n);
+      for (let j = 0; j < n; j++) for (let i = 0; i < K; i++) blk[p.transB ? j * K + i : i * n + j] = p.transB ? bv[(n0 + j) * K + i] : bv[i * N + n0 + j];
+      return blk;
+    };
+    const bt = l.constant(`${key}.B[${n0}:${n0 + n}]`, p.transB ? [n, K] : [K, n], block);
+    const ct = cv ? l.constant(`${key}.C[${n0}:${n0 + n}]`, [n], cv.length === 1 ? new Float32Array(n).fill(cv[0]) : Float32Array.from(cv.subarray(n0, n0 + n))) : null;
+    const part = l.temp(`${key}.y[${n0}:${n0 + n}]`, [M, n]);
     l.emit(gemm(l.gpu, l.input(0), bt, ct, part, p));
     parts.push(part);
   }

@@ -75,8 +75,7 @@ export const normOps: Record<string, OpDef> = {
       const param = (i: number) => {
         if (fits) return l.input(i);
         const v = c.constInput(i, i === 1 ? 'Scale' : 'B')!;
-        // cached by the value's name (not the node's): a graph that feeds other values gets its own
-        return l.constant(`${c.inputs[i]!.name}→[${normShape}]`, [n], Float32Array.from(broadcastTo(v, c.inputs[i]!.shape, normShape)));
+        return l.constant(`${c.node.name || c.node.outputs[0]}.${i === 1 ? 'scale' : 'bias'}`, [n], Float32Array.from(broadcastTo(v, c.inputs[i]!.shape, normShape)));
       };
       const stat = (j: number, what: string) => (c.node.outputs[j] ? l.output(j) : l.temp(`LayerNormalization.${what}`, [rows]));
       const stats = { mean: stat(1, 'mean'), invStd: stat(2, 'invStd') };
@@ -115,10 +114,8 @@ export const normOps: Record<string, OpDef> = {
       const { a, b } = batchNormAffine(p, eps);
       const key = c.node.name || c.node.outputs[0];
       const C = a.length;
-      // cached by the names of the four parameters they are computed from (eps is the node's own)
-      const from = `${c.inputs.slice(1, 5).map((v) => v?.name).join(',')}@${eps}`;
-      const ta = l.constant(`${from}.bn.a`, [C], Float32Array.from(a));
-      const tb = l.constant(`${from}.bn.b`, [C], Float32Array.from(b));
+      const ta = l.constant(`${key}.bn.a`, [C], Float32Array.from(a));
+      const tb = l.constant(`${key}.bn.b`, [C], Float32Array.from(b));
       l.emit(channelAffine(l.gpu, l.input(0), ta, tb, l.output(0), `BatchNormalization(${key})`));
     },
   },

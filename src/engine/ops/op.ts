@@ -99,8 +99,8 @@ export interface LowerCtx {
   /** GPU tensor of output j, allocated by the planner. */
   output(j: number): GpuTensor;
   emit(...d: Dispatch[]): void;
-  /** Uploads a constant computed at plan time (e.g. folded BatchNorm factors). */
-  constant(label: string, shape: number[], data: Float32Array): GpuTensor;
+  /** Uploads a constant computed at plan time (e.g. folded BatchNorm factors), cached by label and shape; a function is called only when not cached. */
+  constant(label: string, shape: number[], data: Float32Array | (() => Float32Array)): GpuTensor;
   /** A scratch tensor that lives only for this op's dispatches. */
   temp(label: string, shape: number[]): GpuTensor;
 }
