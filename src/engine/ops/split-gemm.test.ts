@@ -1,8 +1,9 @@
 // A Gemm whose B is larger than one storage binding (AlexNet's fc6: 144 MiB against lavapipe's
 // 128 MiB) runs as column blocks of B. Those blocks are GPU constants cut on the CPU, cached by the
-// session; the fake-quantized graph feeds the node "<B>::fq", and its blocks must be its own: with
-// blocks cached by node name the quantized run silently reused the float weights (the studio then
-// showed a float fc6 while the export held int8). Here the device is told it binds 4 KiB, so a
+// session by node name; the fake-quantized graph feeds the node "<B>::fq", and its blocks must be
+// its own. Before the quantized plan's derived constants were tagged "::fq" (plan.ts), its run
+// silently reused the float weights (the studio showed a float fc6 while the export held int8), and
+// a second calibration must not reuse the first's. Here the device is told it binds 4 KiB, so a
 // 64 × 48 B splits into 3 blocks of 16 columns; the GPU computes everything as usual.
 // Random data each run (TEST_SEED replays); outputs within rtol 1e-5, atol 1e-5 of a float64 reference.
 import { afterAll, describe, expect, it } from 'vitest';
