@@ -260,79 +260,60 @@ def remember_input(module, inputs, output):
     LAST_QUANT_INPUT['x'] = inputs[0].detach()
 
 
+def option_a_forward(variant, first, relu, quantize):
+    """The block's forward for a variant (None: the official forward, unchanged). The two official
+    packages name the same parts differently: first(self) is the conv + relu, relu(self) the block's
+    activation, quantize(self, out) its output quantizer (identity where that is switched off)."""
+    if variant == 'natural' or variant.startswith('fc-in'):
+        return None
+    if variant not in ('float-shortcut', 'quant-before-relu'):
+        raise ValueError(variant)
+
+    def forward(self, x):
+        xs = x
+        if variant == 'float-shortcut':
+            xf = LAST_QUANT_INPUT.get('x')
+            xs = x if xf is None or xf.shape != x.shape else xf
+        residual = xs if self.downsample is None else self.downsample(xs)
+        out = self.conv2(first(self)(x))
+        out += residual
+        if variant == 'quant-before-relu':
+            return relu(self)(quantize(self, out))
+        return quantize(self, relu(self)(out))
+    return forward
+
+
+def option_a_block(Base, init, forward):
+    """A subclass of an official QuantBasicBlock whose shortcut is option A (no weights, slicing and
+    zero padding: official `residual = x if self.downsample is None else self.downsample(x)`)."""
+    attrs = {'__init__': init}
+    if forward is not None:
+        attrs['forward'] = forward
+    return type('QuantBasicBlockOptionA', (Base,), attrs)
+
+
 def make_new_block(ns, variant):
     Base = ns.model.QuantBasicBlock
 
-    class QuantBasicBlockOptionA(Base):
-        def __init__(self, org_module, w_qconfig, a_qconfig, qoutput=True):
-            super().__init__(org_module, w_qconfig, a_qconfig, qoutput)
-            # official: `residual = x if self.downsample is None else self.downsample(x)`
-            self.downsample = org_module.shortcut  # option A: no weights, just slicing and zero padding
+    def init(self, org_module, w_qconfig, a_qconfig, qoutput=True):
+        Base.__init__(self, org_module, w_qconfig, a_qconfig, qoutput)
+        self.downsample = org_module.shortcut
 
-        if variant == 'natural' or variant.startswith('fc-in'):
-            pass  # the official forward, unchanged
-        elif variant == 'float-shortcut':
-            def forward(self, x):
-                xf = LAST_QUANT_INPUT.get('x')
-                xf = x if xf is None or xf.shape != x.shape else xf
-                residual = xf if self.downsample is None else self.downsample(xf)
-                out = self.conv1_relu(x)
-                out = self.conv2(out)
-                out += residual
-                out = self.activation(out)
-                if self.qoutput:
-                    out = self.block_post_act_fake_quantize(out)
-                return out
-        elif variant == 'quant-before-relu':
-            def forward(self, x):
-                residual = x if self.downsample is None else self.downsample(x)
-                out = self.conv1_relu(x)
-                out = self.conv2(out)
-                out += residual
-                if self.qoutput:
-                    out = self.block_post_act_fake_quantize(out)
-                out = self.activation(out)
-                return out
-        else:
-            raise ValueError(variant)
-    return QuantBasicBlockOptionA
+    return option_a_block(Base, init, option_a_forward(
+        variant, lambda m: m.conv1_relu, lambda m: m.activation,
+        lambda m, out: m.block_post_act_fake_quantize(out) if m.qoutput else out))
 
 
 def make_old_block(ns, variant):
     Base = ns.block.QuantBasicBlock
 
-    class QuantBasicBlockOptionA(Base):
-        def __init__(self, basic_block, weight_quant_params={}, act_quant_params={}):
-            super().__init__(basic_block, weight_quant_params, act_quant_params)
-            self.downsample = basic_block.shortcut
+    def init(self, basic_block, weight_quant_params={}, act_quant_params={}):
+        Base.__init__(self, basic_block, weight_quant_params, act_quant_params)
+        self.downsample = basic_block.shortcut
 
-        if variant == 'natural' or variant.startswith('fc-in'):
-            pass
-        elif variant == 'float-shortcut':
-            def forward(self, x):
-                xf = LAST_QUANT_INPUT.get('x')
-                xf = x if xf is None or xf.shape != x.shape else xf
-                residual = xf if self.downsample is None else self.downsample(xf)
-                out = self.conv1(x)
-                out = self.conv2(out)
-                out += residual
-                out = self.activation_function(out)
-                if self.use_act_quant:
-                    out = self.act_quantizer(out)
-                return out
-        elif variant == 'quant-before-relu':
-            def forward(self, x):
-                residual = x if self.downsample is None else self.downsample(x)
-                out = self.conv1(x)
-                out = self.conv2(out)
-                out += residual
-                if self.use_act_quant:
-                    out = self.act_quantizer(out)
-                out = self.activation_function(out)
-                return out
-        else:
-            raise ValueError(variant)
-    return QuantBasicBlockOptionA
+    return option_a_block(Base, init, option_a_forward(
+        variant, lambda m: m.conv1, lambda m: m.activation_function,
+        lambda m, out: m.act_quantizer(out) if m.use_act_quant else out))
 
 
 # ----------------------------------------------------------------------------- pipelines
