@@ -1,5 +1,5 @@
 // IEEE binary16 on the CPU, rounded as the GPU's pack2x16float does: what float16 sample caches
-// hold (writeSamples in src/recon/cache.ts packs with it; the cache kernels' tests compare with it).
+// hold (writeSamples in src/gpu/kernels/sample-cache.ts packs with it; the cache kernels' tests compare with it).
 import type { CachePrecision } from './kernels/sample-cache';
 
 const f32 = new Float32Array(1);

@@ -1,95 +1,22 @@
 // The block caches of reconstruction (float input, quantized input, float output over the
-// calibration images) as GPU buffers within a memory budget: float32, or float16 packed two to a
-// 32-bit word (WGSL's unpack2x16float is core, so half storage works on every adapter, shader-f16
-// or not), split into chunks of whole samples so that no buffer exceeds the adapter's
-// maxStorageBufferBindingSize / maxBufferSize. shaders/gather-batch.wgsl reads them one chunk per
-// dispatch.
-import type { CachePrecision, SampleCache } from '../gpu/kernels/sample-cache';
+// calibration images) within a memory budget: float32, or float16 packed two to a 32-bit word
+// (WGSL's unpack2x16float is core, so half storage works on every adapter, shader-f16 or not). The
+// storage itself (chunks of whole samples, none above the adapter's maxStorageBufferBindingSize /
+// maxBufferSize, read one chunk per dispatch by shaders/gather-batch.wgsl) is
+// src/gpu/kernels/sample-cache.ts; this file plans it and names the budget when it does not fit.
+import { allocSampleCache, maxChunkBytes, sampleCacheBytes, samplesPerChunk, type CachePrecision, type SampleCache } from '../gpu/kernels/sample-cache';
 export type { CachePrecision, SampleCache } from '../gpu/kernels/sample-cache';
+export { destroySampleCache, maxChunkBytes, readSamples, sampleCacheBytes, sampleCacheOf, writeSamples } from '../gpu/kernels/sample-cache';
 import { StudioError } from '../engine/errors';
 import type { Gpu } from '../gpu/gpu';
-import { halfBits, halfValue } from '../gpu/half';
 export { cachedValues, halfBits, halfValue } from '../gpu/half';
 
-
-/** `count` samples of `size` values each, in chunks of at most `perChunk` samples (one buffer each). */
-
-const bytesPerValue = (p: CachePrecision) => (p === 'f16' ? 2 : 4);
-const strideOf = (size: number, p: CachePrecision) => (p === 'f16' ? size + (size & 1) : size);
-
-/** Bytes one cache of `count` samples of `size` values takes. */
-export function sampleCacheBytes(count: number, size: number, precision: CachePrecision): number {
-  return count * strideOf(size, precision) * bytesPerValue(precision);
-}
-
-/** The largest buffer the adapter lets a shader bind (and create), rounded down to 4 bytes. */
-export function maxChunkBytes(gpu: Gpu): number {
-  const l = gpu.limits;
-  return Math.floor(Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize) / 4) * 4;
-}
-
+/** A cache of `count` samples of `size` values; a StudioError when one sample exceeds the largest buffer the GPU binds. */
 export function createSampleCache(gpu: Gpu, label: string, count: number, size: number, precision: CachePrecision, chunkBytes = maxChunkBytes(gpu)): SampleCache {
-  const stride = strideOf(size, precision);
-  const sampleBytes = sampleCacheBytes(1, size, precision);
-  const perChunk = Math.min(count, Math.floor(chunkBytes / sampleBytes));
-  if (perChunk < 1) throw new StudioError('bad-input', `${label}: one sample (${sampleBytes} bytes) is larger than this GPU's largest buffer (${chunkBytes} bytes)`);
-  const chunks: GPUBuffer[] = [];
-  for (let first = 0; first < count; first += perChunk) {
-    const n = Math.min(perChunk, count - first);
-    chunks.push(gpu.buffer(`${label} [${first}, ${first + n})`, n * sampleBytes));
+  if (samplesPerChunk(size, precision, chunkBytes) < 1) {
+    throw new StudioError('bad-input', `${label}: one sample (${sampleCacheBytes(1, size, precision)} bytes) is larger than this GPU's largest buffer (${chunkBytes} bytes)`);
   }
-  return { chunks, count, size, stride, perChunk, precision };
-}
-
-export function destroySampleCache(c: SampleCache | null | undefined): void {
-  for (const b of c?.chunks ?? []) b.destroy();
-}
-
-/** Writes samples first, first + 1, … from `data` (whole samples of `size` float32 values). */
-export function writeSamples(gpu: Gpu, c: SampleCache, first: number, data: Float32Array): void {
-  const n = data.length / c.size;
-  if (!Number.isInteger(n) || first < 0 || first + n > c.count) throw new Error(`writeSamples: ${data.length} values at sample ${first} do not fit ${c.count} × ${c.size}`);
-  for (let s = first; s < first + n; ) {
-    const chunk = Math.floor(s / c.perChunk);
-    const local = s - chunk * c.perChunk;
-    const k = Math.min(first + n, (chunk + 1) * c.perChunk) - s;
-    const src = data.subarray((s - first) * c.size, (s - first + k) * c.size);
-    if (c.precision === 'f32') gpu.write(c.chunks[chunk], src, 4 * local * c.stride);
-    else {
-      const halves = new Uint16Array(k * c.stride);
-      for (let j = 0; j < k; j++) toHalfBits(src.subarray(j * c.size, (j + 1) * c.size), halves, j * c.stride);
-      gpu.device.queue.writeBuffer(c.chunks[chunk], 2 * local * c.stride, halves.buffer, 0, halves.byteLength);
-    }
-    s += k;
-  }
-}
-
-/** Every sample of a cache read back as float32 (float16 decoded), count × size values: for tests. */
-export async function readSamples(gpu: Gpu, c: SampleCache): Promise<Float32Array> {
-  const out = new Float32Array(c.count * c.size);
-  for (const [k, buf] of c.chunks.entries()) {
-    const n = Math.min(c.perChunk, c.count - k * c.perChunk);
-    const words = new Uint32Array((await gpu.read(buf, Math.ceil((n * c.stride * bytesPerValue(c.precision)) / 4))).buffer);
-    const f32 = new Float32Array(words.buffer);
-    for (let s = 0; s < n; s++) {
-      for (let e = 0; e < c.size; e++) {
-        const j = s * c.stride + e;
-        out[(k * c.perChunk + s) * c.size + e] = c.precision === 'f32' ? f32[j] : halfValue((words[j >> 1] >>> ((j & 1) * 16)) & 0xffff);
-      }
-    }
-  }
-  return out;
-}
-
-/** A cache holding `data` (count × size float32 values), for tests and benchmarks. */
-export function sampleCacheOf(gpu: Gpu, label: string, data: Float32Array, count: number, precision: CachePrecision = 'f32', chunkBytes?: number): SampleCache {
-  const c = createSampleCache(gpu, label, count, data.length / count, precision, chunkBytes);
-  writeSamples(gpu, c, 0, data);
-  return c;
-}
-
-function toHalfBits(src: Float32Array, dst: Uint16Array, at: number): void {
-  for (let i = 0; i < src.length; i++) dst[at + i] = halfBits(src[i]);
+  return allocSampleCache(gpu, label, count, size, precision, chunkBytes);
 }
 
 export interface CachePlanInput {

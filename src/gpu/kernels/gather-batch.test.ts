@@ -6,9 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { gatherBatch } from './gather-batch';
 import { batchIndex, gatherBatchRef } from '../../ref/gather-batch';
 import { stepBuffer, writeStep } from './step';
-import type { CachePrecision } from './sample-cache';
+import { sampleCacheOf, type CachePrecision } from './sample-cache';
 import { cachedValues } from '../half';
-import { sampleCacheOf } from '../../recon/cache';
 import { expectClose, freshSeed, randArray, rng, testGpu } from '../../test/helpers';
 
 const exact = { rtol: 0, atol: 0 };
