@@ -127,14 +127,28 @@ interface ZooRow {
   /** Quantized rows: the same with onnxruntime's QDQ fusion off (the export run as the fake-quant graph it is). */
   noFusion?: Record<string, OutputFigures>;
   probe?: Probe;
-  /** onnxruntime against itself on the export: each output's rel L2 when the input moves by up to 1e-6 relative (float-noise size), on the first test batch; with its QDQ fusion on and off. */
-  noiseFloor?: { images: number; fused: Record<string, number | null>; noFusion: Record<string, number | null> };
+  /**
+   * onnxruntime against itself on the export: each output's rel L2 when the input moves by up to 1e-6 relative
+   * (float-noise size), on the first test batch, with its QDQ fusion on and off; `top1` (when measured): each
+   * class output's top-1 agreement with itself under that move, fusion on, over `top1Images` test images; `modes`
+   * (when measured): fusion on against fusion off over those images, per output.
+   */
+  noiseFloor?: {
+    images: number;
+    fused: Record<string, number | null>;
+    noFusion: Record<string, number | null>;
+    top1Images?: number;
+    top1?: Record<string, number | null>;
+    modes?: Record<string, { relL2: number | null; top1Agreement: number | null }>;
+  };
   cli?: string;
 }
 
 type Outputs = Record<string, HostTensor>;
 /** src/quant/fidelity.ts's FidelityAccumulator, once Vite has loaded it. */
 let FidelityAcc: typeof Fidelity.FidelityAccumulator;
+/** src/cli/top1.ts's feedOf, once Vite has loaded it. */
+let feedOfBatch: typeof Top1M.feedOf;
 
 /** One class axis: every non-batch dimension but one is 1. */
 const classAxis = (shape: number[]) => shape.slice(1).filter((d) => d > 1).length === 1;
@@ -186,20 +200,55 @@ async function ortRunner(bytes: Uint8Array, input: string, fusion: boolean) {
   };
 }
 
-/** onnxruntime's outputs for `feed` and for feed·(1 + 1e-6·u), u uniform in [−1, 1]: each output's rel L2 (the first n images). */
-async function noiseFloor(bytes: Uint8Array, input: string, feed: HostTensor, n: number): Promise<NonNullable<ZooRow['noiseFloor']>> {
+/** Every batch of an image set as model feeds, with each batch's image count. */
+function feedsOf(set: ImageSets.ImageSet, batch: number, fixedBatch: number | undefined): [HostTensor[], number[]] {
+  const feeds: HostTensor[] = [];
+  const counts: number[] = [];
+  for (const b of set.batches(batch)) {
+    feeds.push(feedOfBatch(b, fixedBatch));
+    counts.push(b.names.length);
+  }
+  return [feeds, counts];
+}
+
+/** `feed`·(1 + 1e-6·u), u uniform in [−1, 1] from a fixed seed: an input change of float-noise size. */
+function nudged(feed: HostTensor): HostTensor {
   let seed = 7;
   const u = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1);
-  const moved = { data: Float32Array.from(feed.data, (v) => v * (1 + 1e-6 * u())), shape: feed.shape };
-  const per = async (fusion: boolean) => {
-    const o = await ortRunner(bytes, input, fusion);
-    const [a, b] = [await o.run(feed), await o.run(moved)];
-    await o.release();
-    const f = new Figures(new FidelityAcc());
-    f.add(a, b, n);
-    return Object.fromEntries(Object.entries(f.result(0, false)).map(([k, x]) => [k, x.relL2]));
+  return { data: Float32Array.from(feed.data, (v) => v * (1 + 1e-6 * u())), shape: feed.shape };
+}
+
+/**
+ * onnxruntime against itself on an export: each output's rel L2 between `feeds[0]` and its nudged copy (the
+ * first n images), with QDQ fusion on and off; with fusion on, each class output's top-1 agreement with itself
+ * over every feed (`counts[i]` images of `feeds[i]`); and its two modes against each other (fusion on against
+ * off: two right answers for the same QDQ file) over every feed.
+ */
+async function noiseFloor(bytes: Uint8Array, input: string, feeds: HostTensor[], counts: number[]): Promise<NonNullable<ZooRow['noiseFloor']>> {
+  const fused = await ortRunner(bytes, input, true);
+  const plain = await ortRunner(bytes, input, false);
+  const [firstFused, firstPlain, top1, modes] = [0, 0, 0, 0].map(() => new Figures(new FidelityAcc()));
+  for (let i = 0; i < feeds.length; i++) {
+    const [a, b, c] = [await fused.run(feeds[i]), await fused.run(nudged(feeds[i])), await plain.run(feeds[i])];
+    if (i === 0) {
+      firstFused.add(a, b, counts[0]);
+      firstPlain.add(c, await plain.run(nudged(feeds[i])), counts[0]);
+    }
+    top1.add(a, b, counts[i]);
+    modes.add(a, c, counts[i]);
+  }
+  await fused.release();
+  await plain.release();
+  const relL2 = (f: Figures) => Object.fromEntries(Object.entries(f.result(0, false)).map(([k, x]) => [k, x.relL2]));
+  const m = modes.result(0, false);
+  return {
+    images: counts[0],
+    fused: relL2(firstFused),
+    noFusion: relL2(firstPlain),
+    top1Images: counts.reduce((x, y) => x + y, 0),
+    top1: Object.fromEntries(Object.entries(top1.result(0, false)).map(([k, x]) => [k, x.top1Agreement])),
+    modes: Object.fromEntries(Object.entries(m).map(([k, x]) => [k, { relL2: x.relL2, top1Agreement: x.top1Agreement }])),
   };
-  return { images: n, fused: await per(true), noFusion: await per(false) };
 }
 
 function readZoo(): ZooRow[] {
@@ -225,14 +274,16 @@ function table(rows: ZooRow[]): string {
   const e = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x === 0 ? '0' : x.toExponential(1));
   const p = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)} %`);
   const lines = [
-    '| model | config | status | ops | blocks | calib s | recon s | compare s | load | per output: rel L2 · SQNR dB · top-1 (pixel) agreement | rel L2 without QDQ fusion | onnxruntime noise floor |',
-    '|---|---|---|---:|---:|---:|---:|---:|---|---|---|---|',
+    '| model | config | status | ops | blocks | calib s | recon s | compare s | load | per output: rel L2 · SQNR dB · top-1 (pixel) agreement | rel L2 without QDQ fusion | onnxruntime noise floor: rel L2 (top-1 agreement) | onnxruntime fusion on vs off: rel L2 · top-1 agreement |',
+    '|---|---|---|---:|---:|---:|---:|---:|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const outs = r.outputs ? Object.entries(r.outputs).map(([n, f]) => `${Object.keys(r.outputs!).length > 1 ? `${n}: ` : ''}${e(f.relL2)} · ${f.sqnrDb ?? '∞'} · ${f.top1Agreement !== null ? p(f.top1Agreement) : f.pixelAgreement !== null ? `(${p(f.pixelAgreement)})` : '—'}`).join('; ') : (r.message ?? '').slice(0, 120).replace(/\|/g, '\\|');
     const nf = r.noFusion ? Object.values(r.noFusion).map((f) => e(f.relL2)).join('; ') : '—';
-    const floor = r.noiseFloor ? Object.values(r.noiseFloor.fused).map(e).join('; ') : '—';
-    lines.push(`| ${r.model} | ${r.config} | ${r.status} | ${r.ops} | ${r.blocks ?? '—'} | ${r.calibSeconds ?? '—'} | ${r.reconSeconds ?? '—'} | ${r.compareSeconds ?? '—'} | ${r.loadAvg1m.join('→')} | ${outs} | ${nf} | ${floor} |`);
+    const nfl = r.noiseFloor;
+    const floor = nfl ? Object.entries(nfl.fused).map(([k, x]) => `${e(x)}${nfl.top1?.[k] != null ? ` (${p(nfl.top1[k])})` : ''}`).join('; ') : '—';
+    const modes = nfl?.modes ? Object.values(nfl.modes).map((x) => `${e(x.relL2)}${x.top1Agreement !== null ? ` · ${p(x.top1Agreement)}` : ''}`).join('; ') : '—';
+    lines.push(`| ${r.model} | ${r.config} | ${r.status} | ${r.ops} | ${r.blocks ?? '—'} | ${r.calibSeconds ?? '—'} | ${r.reconSeconds ?? '—'} | ${r.compareSeconds ?? '—'} | ${r.loadAvg1m.join('→')} | ${outs} | ${nf} | ${floor} | ${modes} |`);
   }
   return lines.join('\n');
 }
@@ -253,6 +304,7 @@ async function main(): Promise<void> {
     const { feedOf } = await load<typeof Top1M>('/src/cli/top1.ts');
     const { FidelityAccumulator } = await load<typeof Fidelity>('/src/quant/fidelity.ts');
     FidelityAcc = FidelityAccumulator;
+    feedOfBatch = feedOf;
     const { parseInputShape } = await load<typeof InputSize>('/src/data/input-size.ts');
     const { openImageSet } = await load<typeof ImageSets>('/src/data/image-set-node.ts');
     const { nodeGpu } = await load<typeof NodeGpu>('/src/gpu/node-gpu.ts');
@@ -280,14 +332,14 @@ async function main(): Promise<void> {
     if (has('floor-only')) {
       // rows made before the noise floor was measured: from their exports in bench/out/zoo
       for (const model of MODELS) {
-        const rows = readZoo().filter((r) => r.model === model && r.status !== 'error' && !r.noiseFloor && existsSync(path.join(exportDir, `${model}.${r.config.toLowerCase()}.onnx`)));
+        const rows = readZoo().filter((r) => r.model === model && r.status !== 'error' && r.config !== 'float' && (has('force') || !r.noiseFloor?.modes) && existsSync(path.join(exportDir, `${model}.${r.config.toLowerCase()}.onnx`)));
         if (!rows.length) continue;
         const gpu = await nodeGpu();
         const shapeFlag = INPUT_SHAPE[model];
         const pm = await ptq.openModel(gpu, modelFile(model), undefined, shapeFlag ? parseInputShape(shapeFlag) : undefined);
-        const first = openImageSet(testDir, pm.preset, { limit: TEST }).batches(pm.fixedBatch ?? BATCH).next().value!;
+        const test = openImageSet(testDir, pm.preset, { limit: TEST });
         for (const row of rows) {
-          const floor = await noiseFloor(readFileSync(path.join(exportDir, `${model}.${row.config.toLowerCase()}.onnx`)), pm.input, feedOf(first, pm.fixedBatch), first.names.length);
+          const floor = await noiseFloor(readFileSync(path.join(exportDir, `${model}.${row.config.toLowerCase()}.onnx`)), pm.input, ...feedsOf(test, pm.fixedBatch ?? BATCH, pm.fixedBatch));
           const now = readZoo().find((r) => r.model === model && r.config === row.config)!;
           writeRow({ ...now, noiseFloor: floor });
           say(`${model} ${row.config}: noise floor ${JSON.stringify(floor)}`);
@@ -393,8 +445,7 @@ async function main(): Promise<void> {
               const outputs = fa.result(QUANT_MAX, true);
               const noFusion = fb.result(QUANT_MAX, true);
               const pass = Object.values(outputs).every((x) => x.pass);
-              const first = test.batches(batch).next().value!;
-              const floor = await noiseFloor(r.bytes, pm.input, feedOf(first, pm.fixedBatch), first.names.length);
+              const floor = await noiseFloor(r.bytes, pm.input, ...feedsOf(test, batch, pm.fixedBatch));
               let probe: Probe | undefined;
               // above the rel L2 bound (passing by top-1 agreement or not): which quantizer's codes differ, and how far from a tie
               if (PROBE > 0 && Object.values(outputs).some((x) => x.relL2 === null || x.relL2 > QUANT_MAX)) {
