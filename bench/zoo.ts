@@ -9,7 +9,8 @@
 // Rows go to bench/results.json under `zoo` (other keys kept; re-read before each write), one per
 // (model, config), written as each finishes; rows already there are skipped unless --force
 // (--retry-errors: rows that ended in an error). --table prints the table of what is there.
-// --floor-only: add the noise floor (see ZooRow.noiseFloor) to rows that lack it, from their exports in bench/out/zoo.
+// --floor-only: add the noise floor (see ZooRow.noiseFloor: onnxruntime against itself, and its QDQ fusion on
+// against off) to quantized rows that lack it, from their exports in bench/out/zoo; with --force, to every one.
 // --quick: a smoke run (SqueezeNet 1.1, 16 calibration and 20 test images, 2 iterations) into bench/out/results-quick.json.
 // Done-when: float rel L2 ≤ 1e-4 per output; quantized rel L2 ≤ 1e-3 per output or, for a
 // classifier, top-1 agreement ≥ 99 %. Judged on onnxruntime's defaults (its QDQ fusion on, what a
