@@ -1,6 +1,7 @@
 // The layers point one way (the README's "Where the code lives"): the kernels (src/gpu, src/ref) know no algorithm and never
 // import from src/quant or src/recon, and PTQ (src/quant) never imports reconstruction (src/recon).
-// Every import and export … from of every .ts/.tsx file there, tests included, is resolved and checked.
+// Every import, export … from, dynamic import() and side-effect import of every .ts/.tsx file there,
+// tests included, is resolved and checked.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,10 +16,10 @@ function files(dir: string): string[] {
 }
 
 /** The src/ folder each relative import of `file` lands in ('gpu', 'quant', …). */
-export function importedLayers(file: string, text: string): { spec: string; layer: string }[] {
+function importedLayers(file: string, text: string): { spec: string; layer: string }[] {
   const out: { spec: string; layer: string }[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
-    const spec = m[1] ?? m[2];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) {
+    const spec = m[1] ?? m[2] ?? m[3];
     if (!spec.startsWith('.')) continue;
     const rel = path.relative(src, path.resolve(path.dirname(file), spec));
     out.push({ spec, layer: rel.split(path.sep)[0] });
@@ -35,10 +36,11 @@ const rules: { layer: string; never: string[] }[] = [
 describe('layers', () => {
   it('reads the imports it checks', () => {
     const f = path.join(src, 'gpu', 'kernels', 'x.ts');
-    expect(importedLayers(f, `import { a } from '../../recon/cache';\nexport { b } from './y';\nconst m = await import('../../quant/z');`)).toEqual([
+    expect(importedLayers(f, `import { a } from '../../recon/cache';\nexport { b } from './y';\nconst m = await import('../../quant/z');\nimport '../../recon/side-effect';`)).toEqual([
       { spec: '../../recon/cache', layer: 'recon' },
       { spec: './y', layer: 'gpu' },
       { spec: '../../quant/z', layer: 'quant' },
+      { spec: '../../recon/side-effect', layer: 'recon' },
     ]);
   });
 
