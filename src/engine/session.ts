@@ -29,6 +29,7 @@ export class Session {
   /** inspect's plan: one at a time (each keep list is a plan of its own). */
   private inspected: { key: string; plan: Plan } | null = null;
   private quant: Graph | null = null;
+  private quantEval: Graph | null = null;
   private consts: ConstCache = new Map();
   private queue: Promise<unknown> = Promise.resolve();
   readonly opset: number;
@@ -100,8 +101,12 @@ export class Session {
     }
   }
 
-  /** Set (or clear) the fake-quantized variant of the graph that run(…, {quant: true}) uses. */
-  setQuant(graph: Graph | null): void {
+  /**
+   * Set (or clear) the fake-quantized variant of the graph: `graph` is what quantGraph gives (reconstruction
+   * builds on it); run and inspect with {quant: true} evaluate `evalGraph`, the same function computed
+   * otherwise (src/quant/apply.ts exactSumGraph), or `graph` itself.
+   */
+  setQuant(graph: Graph | null, evalGraph: Graph | null = graph): void {
     for (const [key, p] of this.plans) {
       if (!key.startsWith('q|')) continue;
       for (const b of p.buffers) b.destroy();
@@ -115,6 +120,7 @@ export class Session {
       this.consts.delete(key);
     }
     this.quant = graph;
+    this.quantEval = graph ? evalGraph : null;
   }
 
   get hasQuant(): boolean {
@@ -141,7 +147,7 @@ export class Session {
       try {
         plan = buildPlan(
           this.gpu,
-          quant ? this.quant! : this.graph,
+          quant ? this.quantEval! : this.graph,
           this.opset,
           feeds.map((f) => ({ name: f.name ?? '', shape: f.shape, dtype: f.dtype ?? DT.FLOAT, values: f.dtype && f.dtype !== DT.FLOAT ? Float64Array.from(f.data) : undefined })),
           this.consts,

@@ -2,7 +2,7 @@
 // zero points, their float32 dequantization (bit-exact with DequantizeLinear), and FakeQuant
 // nodes in place of QuantizeLinear→DequantizeLinear pairs.
 import type { Graph, Node } from '../graph/ir';
-import { DT, makeTensor } from '../onnx/dtype';
+import { DT, makeTensor, tensorValues } from '../onnx/dtype';
 import { QS_DOMAIN } from '../engine/ops/quant';
 import { roundHalfEven, type QRange } from '../ref/round';
 import type { BiasQuant, QuantState, WeightQuant } from './types';
@@ -92,4 +92,88 @@ export function quantizedGraph(g: Graph, state: QuantState): Graph {
     }
   }
   return { ...g, nodes, initializers };
+}
+
+/**
+ * The fake-quantized graph as the studio evaluates it: each Conv and Gemm whose input is a quantized
+ * activation and whose weight is quantized sums integer codes instead of dequantized floats,
+ *   y = ((x_q − z_x) ⊛ (w_q − z_w) + b_q) · fround(s_x·s_w[c])   (b_q: the int32 bias codes; a float bias is added after),
+ * which float32 adds exactly while the sums stay below 2^24 — the value integer runtimes compute
+ * (onnxruntime's QLinearConv), where a float32 sum of dequantized products rounds a little differently
+ * for each order of addition and moves values at a rounding tie of the next quantizer. The same
+ * function as `qg` (quantizedGraph) up to float rounding; reconstruction keeps `qg` (gradients flow
+ * through its dequantized weights). Layers whose weight is reshaped on its way (MNIST-8's classifier)
+ * or whose Gemm scales by alpha/beta stay as in `qg`.
+ */
+export function exactSumGraph(qg: Graph, state: QuantState): Graph {
+  const initializers = new Map(qg.initializers);
+  const actByFq = new Map(state.acts.map((a) => [`${a.tensor}::fq`, a]));
+  const biasOf = new Map((state.biases ?? []).map((b) => [b.node, b]));
+  const codesOf = new Set<string>();
+  const nodes: Node[] = [];
+  const add = (name: string, dims: number[], values: ArrayLike<number>) => {
+    initializers.set(name, makeTensor(name, DT.FLOAT, dims, values));
+    return name;
+  };
+  for (const n of qg.nodes) {
+    const key = n.name || n.outputs[0];
+    const w = state.weights.find((x) => x.node === key);
+    const a = actByFq.get(n.inputs[0]);
+    const wt = w && initializers.get(n.inputs[1]);
+    const gemmPlain = n.opType === 'Gemm' && (n.attrs.alpha?.value ?? 1) === 1 && (n.attrs.beta?.value ?? 1) === 1 && !(n.attrs.transA?.value ?? 0);
+    const axisOk = (w: WeightQuant) => w.scales.length === 1 || (n.opType === 'Conv' ? w.axis === 0 : w.axis === ((n.attrs.transB?.value ?? 0) ? 0 : 1));
+    // a float Conv bias is re-laid as [M, 1, …]: only an initializer can be
+    const convFloatBias = n.opType === 'Conv' && n.inputs[2] && !initializers.has(n.inputs[2]);
+    if (!w || !a || !wt || n.inputs[1] !== `${w.weight}::fq` || wt.dims.join() !== w.dims.join() || !(n.opType === 'Conv' || gemmPlain) || !axisOk(w) || w.levels || convFloatBias) {
+      nodes.push(n);
+      continue;
+    }
+    const y = n.outputs[0];
+    // the activation's codes, once per quantized tensor, read by every exact layer on it
+    const xc = `${a.tensor}::fq::codes`;
+    if (!codesOf.has(xc)) {
+      codesOf.add(xc);
+      nodes.push({
+        name: xc,
+        opType: 'FakeQuant',
+        domain: QS_DOMAIN,
+        inputs: [a.tensor],
+        outputs: [xc],
+        attrs: {
+          scales: { type: 'floats', value: [a.scale] },
+          zero_points: { type: 'ints', value: [a.zeroPoint] },
+          qmin: { type: 'int', value: a.range.qmin },
+          qmax: { type: 'int', value: a.range.qmax },
+          codes: { type: 'int', value: 1 },
+        },
+      });
+    }
+    const ch = channelOf(w.dims, w.axis);
+    const wc = add(`${w.weight}::fq::codes`, w.dims, Float32Array.from(w.codes, (q, i) => q - w.zeroPoints[ch(i)]));
+    // per output channel, broadcast over the output: [M, 1, …] for Conv, [M] for Gemm
+    const M = n.opType === 'Conv' ? w.dims[0] : w.dims[w.axis === 0 ? 0 : 1];
+    const cdims = n.opType === 'Conv' ? [M, ...w.dims.slice(2).map(() => 1)] : [M];
+    const sw = (c: number) => w.scales[w.scales.length === 1 ? 0 : c];
+    const scale = add(`${w.weight}::fq::scale`, cdims, Float32Array.from({ length: M }, (_, c) => Math.fround(a.scale * sw(c))));
+    const b = biasOf.get(key);
+    const exactBias = b && n.inputs[2] === `${b.bias}::fq` && b.codes.length === M && b.scales.every((s, c) => s === Math.fround(a.scale * sw(c)));
+    const floatBias = n.inputs[2] && !exactBias ? n.inputs[2] : undefined;
+    const acc = `${y}::fq::acc`;
+    nodes.push({ ...n, name: `${key}::fq::codes`, inputs: [xc, wc], outputs: [acc] });
+    let sum = acc;
+    if (exactBias) {
+      sum = `${y}::fq::accb`;
+      nodes.push({ name: sum, opType: 'Add', domain: '', inputs: [acc, add(`${b.bias}::fq::codes`, cdims, Float32Array.from(b.codes))], outputs: [sum], attrs: {} });
+    }
+    if (floatBias) {
+      const scaled = `${y}::fq::scaled`;
+      nodes.push({ name: scaled, opType: 'Mul', domain: '', inputs: [sum, scale], outputs: [scaled], attrs: {} });
+      // a float bias of shape [M] broadcasts over a Gemm output, [M, 1, …] over a Conv's
+      const bias = n.opType === 'Conv' ? add(`${floatBias}::fq::channels`, cdims, Float32Array.from(tensorValues(initializers.get(floatBias)!))) : floatBias;
+      nodes.push({ name: key, opType: 'Add', domain: '', inputs: [scaled, bias], outputs: [y], attrs: {} });
+    } else {
+      nodes.push({ name: key, opType: 'Mul', domain: '', inputs: [sum, scale], outputs: [y], attrs: {} });
+    }
+  }
+  return { ...qg, nodes, initializers };
 }

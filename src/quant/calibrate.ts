@@ -9,7 +9,7 @@ import { transposeRef } from '../ref/transpose';
 import { createActObserver, observeWeights } from './observers';
 import { layerName, place, type Placement, type WeightedLayer } from './placement';
 import { passesThrough } from './placement-why';
-import { quantizeBias, quantizeCodes, quantizedGraph } from './apply';
+import { exactSumGraph, quantizeBias, quantizeCodes, quantizedGraph } from './apply';
 import { apotWeightBits, apotWeightQuant } from './apot-weights';
 import { qrange, type ActQuant, type QuantConfig, type QuantState, type WeightQuant } from './types';
 
@@ -108,7 +108,7 @@ export async function calibrate(session: Session, config: QuantConfig, opts: Cal
       acts.push({ tensor: a.tensor, range: qrange(a.bits, config.aSymmetric), scale: r.scale, zeroPoint: r.zeroPoint });
     }
     const state: QuantState = { config, weights, acts, biases: biasesOf(session, layers, weights, acts) };
-    session.setQuant(quantizedGraph(session.graph, state));
+    setQuantGraphs(session, state);
     return state;
   } finally {
     for (const o of observers) o.destroy();
@@ -128,11 +128,17 @@ function nonFinite(session: Session, tensor: string, scale: number): StudioError
   return new StudioError('bad-input', `"${session.fileName}": calibration stopped at "${tensor}", ${where}: its range came out as scale ${scale}, so the model computes NaN or infinite values there on the calibration images. Check the preprocessing (a std of 0 divides by zero) and the layers before it, then calibrate again.`, session.fileName);
 }
 
+/** The session's fake-quantized graph (reconstruction's) and the exact-sum one it evaluates with. */
+export function setQuantGraphs(session: Session, state: QuantState): void {
+  const qg = quantizedGraph(session.graph, state);
+  session.setQuant(qg, exactSumGraph(qg, state));
+}
+
 /** Recompute the int32 biases after weights or activation scales changed (reconstruction), and set the fake-quant graph. */
 export function applyState(session: Session, state: QuantState): QuantState {
   const layers = place(session.graph, state.config).layers.filter((l) => !l.float);
   const next = { ...state, biases: biasesOf(session, layers, state.weights, state.acts) };
-  session.setQuant(quantizedGraph(session.graph, next));
+  setQuantGraphs(session, next);
   return next;
 }
 

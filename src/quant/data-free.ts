@@ -6,8 +6,7 @@
 // tensor there already sees the quantized weights and activations before it.
 import type { Graph } from '../graph/ir';
 import type { Session } from '../engine/session';
-import { biasesOf, quantizeWeights, throwIfCancelled, type CalibrationProgress } from './calibrate';
-import { quantizedGraph } from './apply';
+import { biasesOf, quantizeWeights, setQuantGraphs, throwIfCancelled, type CalibrationProgress } from './calibrate';
 import { qparams } from './observers';
 import { layerName, place, weightedLayers } from './placement';
 import { qrange, type ActQuant, type QuantConfig, type QuantState } from './types';
@@ -135,6 +134,6 @@ export async function calibrateDataFree(session: Session, config: QuantConfig, o
     return { tensor: a.tensor, range, scale: p.scale, zeroPoint: p.zeroPoint };
   });
   const state: QuantState = { config, weights, acts, biases: biasesOf(session, layers, weights, acts) };
-  session.setQuant(quantizedGraph(session.graph, state));
+  setQuantGraphs(session, state);
   return state;
 }

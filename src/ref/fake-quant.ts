@@ -1,5 +1,6 @@
 // Float64 reference of fake quantization with ONNX QuantizeLinear rounding (half to even),
-// computed as float32 does: x/s rounded to float32 first, the product (q − z)·s rounded to float32.
+// computed as float32 does: x/s rounded to float32 first, the product (q − z)·s rounded to float32
+// (or, with p.codes, the integer q − z).
 import { roundHalfEven } from './round';
 import type { FakeQuantParams } from '../gpu/kernels/fake-quant';
 
@@ -12,7 +13,7 @@ export function fakeQuantRef(x: ArrayLike<number>, shape: number[], p: FakeQuant
     const s = Math.fround(p.scales[c]);
     const z = p.zeroPoints[c];
     const q = Math.min(Math.max(roundHalfEven(Math.fround(x[i] / s)) + z, p.qmin), p.qmax);
-    y[i] = Math.fround((q - z) * s);
+    y[i] = p.codes ? q - z : Math.fround((q - z) * s);
   }
   return y;
 }

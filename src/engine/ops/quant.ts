@@ -1,5 +1,6 @@
 // The studio's internal FakeQuant op (domain "qs"): the quantize→dequantize pair of an exported
-// QDQ model, applied in place to a tensor (shaders/fake-quant.wgsl).
+// QDQ model, applied in place to a tensor (shaders/fake-quant.wgsl); with codes = 1, the integer codes
+// q − z themselves (the studio's exact-sum evaluation, src/quant/apply.ts exactSumGraph).
 import { fakeQuant } from '../../gpu/kernels/fake-quant';
 import { fakeQuantRef } from '../../ref/fake-quant';
 import type { OpCtx, OpDef } from './op';
@@ -13,6 +14,7 @@ function params(c: OpCtx) {
     qmin: c.int('qmin', 0),
     qmax: c.int('qmax', 255),
     axis: c.int('axis', 1),
+    codes: c.int('codes', 0) === 1,
   };
 }
 

@@ -12,7 +12,9 @@ describe('fake-quant kernel vs float64 reference', () => {
     ['per tensor, 4-bit signed', 1, 4, true],
     ['per channel, 2-bit unsigned', 6, 2, false],
     ['per channel, 3-bit signed', 5, 3, true],
-  ] as const)('%s', async (_name, channels, bits, signed) => {
+    ['per tensor, 8-bit unsigned, codes out', 1, 8, false, true],
+    ['per channel, 4-bit unsigned, codes out', 6, 4, false, true],
+  ] as [string, number, number, boolean, boolean?][])('%s', async (_name, channels, bits, signed, codes = false) => {
     const gpu = await testGpu();
     const seed = freshSeed();
     const r = rng(seed);
@@ -26,10 +28,15 @@ describe('fake-quant kernel vs float64 reference', () => {
     for (let i = 0; i < n; i += 7) xs[i] = Math.fround(scales[channels === 1 ? 0 : Math.floor(i / 35) % channels] * (Math.floor(r() * 20) - 10 + 0.5));
     const x = gpu.tensor('x', shape, xs);
     const y = gpu.tensor('y', shape);
-    const p = { scales, zeroPoints, qmin: range.qmin, qmax: range.qmax, axis: 1 };
+    const p = { scales, zeroPoints, qmin: range.qmin, qmax: range.qmax, axis: 1, codes };
     await gpu.run([fakeQuant(gpu, x, y, p)]);
     const got = await gpu.read(y);
     const want = fakeQuantRef(xs, shape, p);
+    // codes: integers in [qmin − z, qmax − z], the dequantized outputs divided by s
+    if (codes) {
+      const deq = fakeQuantRef(xs, shape, { ...p, codes: false });
+      expect(want.every((v, i) => Number.isInteger(v) && Math.fround(v * scales[channels === 1 ? 0 : Math.floor(i / 35) % channels]) === deq[i])).toBe(true);
+    }
     let off = 0;
     for (let i = 0; i < n; i++) if (got[i] !== want[i]) off++;
     expect(off, `seed ${seed}: ${off} of ${n} elements differ from the reference`).toBe(0);

@@ -11,11 +11,13 @@ export interface FakeQuantParams {
   qmax: number;
   /** Axis of the channels in x.shape (ignored for one channel). */
   axis?: number;
+  /** Output the integer codes q − z (as floats, exact) instead of their dequantization (q − z)·s. */
+  codes?: boolean;
   /** Tests only: move the adapter's quotient x / s by this many ulps before rounding (see the shader). */
   qdivUlps?: number;
 }
 
-/** y = fq(x). The parameters are uploaded once here; the Dispatch is re-run unchanged. */
+/** y = fq(x), or (codes) the integer q − z. The parameters are uploaded once here; the Dispatch is re-run unchanged. */
 export function fakeQuant(gpu: Gpu, x: GpuTensor, y: GpuTensor, p: FakeQuantParams, label = 'FakeQuant'): Dispatch {
   const n = x.shape.reduce((a, b) => a * b, 1);
   const channels = p.scales.length;
@@ -28,6 +30,6 @@ export function fakeQuant(gpu: Gpu, x: GpuTensor, y: GpuTensor, p: FakeQuantPara
     params[2 * c + 1] = p.zeroPoints[c];
   }
   const pbuf = gpu.tensor(`${label}.params`, [2 * channels], params).buffer;
-  const u = gpu.uniform(label, [n, inner, channels, 0], [p.qmin, p.qmax]);
+  const u = gpu.uniform(label, [n, inner, channels, p.codes ? 1 : 0], [p.qmin, p.qmax]);
   return gpu.dispatch('fake-quant', [x.buffer, y.buffer, pbuf, u], elementGrid(gpu, n, 64), p.qdivUlps ? { QDIV_ULPS: p.qdivUlps } : {}, label);
 }
