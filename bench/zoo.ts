@@ -5,18 +5,20 @@
 // the float engine against onnxruntime on the original file (config "float"). The pipeline is
 // src/cli/ptq.ts as `quant-studio quantize --method qdrop` runs it (each row names that command).
 //   npx tsx bench/zoo.ts [--models a,b] [--configs float,W8A8,W4A4] [--calib 64] [--iters 20]
-//                        [--recon-batch 16] [--test 100] [--batch 20] [--probe 8] [--force] [--retry-errors] [--table] [--floor-only] [--quick]
+//                        [--recon-batch 16] [--test 100] [--batch 20] [--probe 8] [--force] [--retry-errors] [--table] [--floor-only] [--exact] [--arbiter] [--quick]
 // Rows go to bench/results.json under `zoo` (other keys kept; re-read before each write), one per
 // (model, config), written as each finishes; rows already there are skipped unless --force
 // (--retry-errors: rows that ended in an error). --table prints the table of what is there.
 // --floor-only: add the noise floor (see ZooRow.noiseFloor: onnxruntime against itself, and its QDQ fusion on
 // against off) to quantized rows that lack it, from their exports in bench/out/zoo; with --force, to every one.
+// --exact: the float64 arbiter (ZooRow.exact) for quantized rows that lack it, from their exports (the engine running the
+// export stands for the studio); with --force, to every one. --arbiter: in a full quantized row, the same with the studio itself.
 // --quick: a smoke run (SqueezeNet 1.1, 16 calibration and 20 test images, 2 iterations) into bench/out/results-quick.json.
 // Done-when: float rel L2 ≤ 1e-4 per output; quantized rel L2 ≤ 1e-3 per output or, for a
 // classifier, top-1 agreement ≥ 99 %. Judged on onnxruntime's defaults (its QDQ fusion on, what a
 // user of the file gets); the same figures with the fusion off (disable_quant_qdq) are kept beside.
 // A quantized row above the rel L2 bound gets a quantizer-by-quantizer probe (src/cli/qdq-compare.ts) on --probe images.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -130,7 +132,7 @@ interface ZooRow {
   probe?: Probe;
   /**
    * onnxruntime against itself on the export: each output's rel L2 when the input moves by up to 1e-6 relative
-   * (float-noise size), on the first test batch, with its QDQ fusion on and off; `top1` (when measured): each
+   * (float-noise size), on the first `images` test images, with its QDQ fusion on and off; `top1` (when measured): each
    * class output's top-1 agreement with itself under that move, fusion on, over `top1Images` test images; `modes`
    * (when measured): fusion on against fusion off over those images, per output.
    */
@@ -142,6 +144,20 @@ interface ZooRow {
     top1?: Record<string, number | null>;
     modes?: Record<string, { relL2: number | null; top1Agreement: number | null }>;
   };
+  /**
+   * The float64 arbiter (bench/lib/exact-qdq.ts, --exact): the export evaluated with exact sums over `images` test
+   * images; against it, per output, the engine running the export (its fake-quant graph), onnxruntime with its QDQ
+   * fusion on (integer QLinearConv) and off (float Conv): rel L2 and top-1 agreement.
+   */
+  exact?: {
+    images: number;
+    seconds: number;
+    vs: Record<'engine' | 'fused' | 'noFusion', Record<string, { relL2: number | null; top1Agreement: number | null }>>;
+    /** The engine against onnxruntime's default on this export (the row's `outputs` figure, remeasured): the export may have been rebuilt by the row's `cli` since. */
+    engineVsFused?: Record<string, { relL2: number | null; top1Agreement: number | null }>;
+    /** What `engine` was: the studio's session (a full row with --arbiter) or the engine on the export (--exact). */
+    engine?: string;
+  };
   cli?: string;
 }
 
@@ -150,6 +166,8 @@ type Outputs = Record<string, HostTensor>;
 let FidelityAcc: typeof Fidelity.FidelityAccumulator;
 /** src/cli/top1.ts's feedOf, once Vite has loaded it. */
 let feedOfBatch: typeof Top1M.feedOf;
+/** src/onnx/read.ts's readModel, once Vite has loaded it. */
+let readModelOf: typeof OnnxRead.readModel | undefined;
 
 /** One class axis: every non-batch dimension but one is 1. */
 const classAxis = (shape: number[]) => shape.slice(1).filter((d) => d > 1).length === 1;
@@ -220,8 +238,8 @@ function nudged(feed: HostTensor): HostTensor {
 }
 
 /**
- * onnxruntime against itself on an export: each output's rel L2 between `feeds[0]` and its nudged copy (the
- * first n images), with QDQ fusion on and off; with fusion on, each class output's top-1 agreement with itself
+ * onnxruntime against itself on an export: each output's rel L2 between the first BATCH images' feeds and their
+ * nudged copies, with QDQ fusion on and off; with fusion on, each class output's top-1 agreement with itself
  * over every feed (`counts[i]` images of `feeds[i]`); and its two modes against each other (fusion on against
  * off: two right answers for the same QDQ file) over every feed.
  */
@@ -229,11 +247,14 @@ async function noiseFloor(bytes: Uint8Array, input: string, feeds: HostTensor[],
   const fused = await ortRunner(bytes, input, true);
   const plain = await ortRunner(bytes, input, false);
   const [firstFused, firstPlain, top1, modes] = [0, 0, 0, 0].map(() => new Figures(new FidelityAcc()));
+  // the rel L2 part over the first BATCH images: one feed, or several where the model's batch is fixed at 1
+  let first = 0;
   for (let i = 0; i < feeds.length; i++) {
     const [a, b, c] = [await fused.run(feeds[i]), await fused.run(nudged(feeds[i])), await plain.run(feeds[i])];
-    if (i === 0) {
-      firstFused.add(a, b, counts[0]);
-      firstPlain.add(c, await plain.run(nudged(feeds[i])), counts[0]);
+    if (first < BATCH) {
+      firstFused.add(a, b, counts[i]);
+      firstPlain.add(c, await plain.run(nudged(feeds[i])), counts[i]);
+      first += counts[i];
     }
     top1.add(a, b, counts[i]);
     modes.add(a, c, counts[i]);
@@ -243,13 +264,49 @@ async function noiseFloor(bytes: Uint8Array, input: string, feeds: HostTensor[],
   const relL2 = (f: Figures) => Object.fromEntries(Object.entries(f.result(0, false)).map(([k, x]) => [k, x.relL2]));
   const m = modes.result(0, false);
   return {
-    images: counts[0],
+    images: first,
     fused: relL2(firstFused),
     noFusion: relL2(firstPlain),
     top1Images: counts.reduce((x, y) => x + y, 0),
     top1: Object.fromEntries(Object.entries(top1.result(0, false)).map(([k, x]) => [k, x.top1Agreement])),
     modes: Object.fromEntries(Object.entries(m).map(([k, x]) => [k, { relL2: x.relL2, top1Agreement: x.top1Agreement }])),
   };
+}
+
+/**
+ * The float64 arbiter (bench/lib/exact-qdq.ts) on an export: its exact outputs on every test image, against
+ * `engine`, onnxruntime with its QDQ fusion on and off; and `engine` against onnxruntime's default.
+ */
+async function arbiter(bytes: Uint8Array, input: string, test: ImageSets.ImageSet, fixedBatch: number | undefined, engine: (f: HostTensor) => Promise<Outputs>, what: string): Promise<NonNullable<ZooRow['exact']>> {
+  const { exactRun } = await import('./lib/exact-qdq');
+  const g = readModelOf!(bytes, 'export.onnx').graph;
+  const fused = await ortRunner(bytes, input, true);
+  const plain = await ortRunner(bytes, input, false);
+  const figs = [0, 0, 0].map(() => new Figures(new FidelityAcc()));
+  const own = new Figures(new FidelityAcc());
+  const t = performance.now();
+  let done = 0;
+  for (const b of test.batches(fixedBatch ?? BATCH)) {
+    const feed = feedOfBatch(b, fixedBatch);
+    const per = feed.data.length / feed.shape[0];
+    const exact: Outputs = {};
+    for (let i = 0; i < b.names.length; i++) {
+      const o = exactRun(g, input, { data: feed.data.subarray(i * per, (i + 1) * per), shape: [1, ...feed.shape.slice(1)] });
+      for (const [k, v] of Object.entries(o)) {
+        exact[k] ??= { data: new Float32Array((v.data.length * feed.shape[0]) / v.shape[0]), shape: [feed.shape[0], ...v.shape.slice(1)] };
+        (exact[k].data as Float32Array).set(v.data, i * v.data.length);
+      }
+    }
+    const outs = [await engine(feed), await fused.run(feed), await plain.run(feed)];
+    outs.forEach((o, k) => figs[k].add(exact, o, b.names.length));
+    own.add(outs[1], outs[0], b.names.length);
+    done += b.names.length;
+    say(`  ${what}: float64 arbiter ${done}/${test.count} (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+  }
+  await fused.release();
+  await plain.release();
+  const pick = (f: Figures) => Object.fromEntries(Object.entries(f.result(0, false)).map(([k, x]) => [k, { relL2: x.relL2, top1Agreement: x.top1Agreement }]));
+  return { images: done, seconds: r1((performance.now() - t) / 1000), vs: { engine: pick(figs[0]), fused: pick(figs[1]), noFusion: pick(figs[2]) }, engineVsFused: pick(own) };
 }
 
 function readZoo(): ZooRow[] {
@@ -275,8 +332,8 @@ function table(rows: ZooRow[]): string {
   const e = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x === 0 ? '0' : x.toExponential(1));
   const p = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)} %`);
   const lines = [
-    '| model | config | status | ops | blocks | calib s | recon s | compare s | load | per output: rel L2 · SQNR dB · top-1 (pixel) agreement | rel L2 without QDQ fusion | onnxruntime noise floor: rel L2 (top-1 agreement) | onnxruntime fusion on vs off: rel L2 · top-1 agreement |',
-    '|---|---|---|---:|---:|---:|---:|---:|---|---|---|---|---|',
+    '| model | config | status | ops | blocks | calib s | recon s | compare s | load | per output: rel L2 · SQNR dB · top-1 (pixel) agreement | rel L2 without QDQ fusion | onnxruntime noise floor: rel L2 (top-1 agreement) | onnxruntime fusion on vs off: rel L2 · top-1 agreement | against the float64 evaluation: engine; onnxruntime fusion on; off (rel L2 · top-1 agreement) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const outs = r.outputs ? Object.entries(r.outputs).map(([n, f]) => `${Object.keys(r.outputs!).length > 1 ? `${n}: ` : ''}${e(f.relL2)} · ${f.sqnrDb ?? '∞'} · ${f.top1Agreement !== null ? p(f.top1Agreement) : f.pixelAgreement !== null ? `(${p(f.pixelAgreement)})` : '—'}`).join('; ') : (r.message ?? '').slice(0, 120).replace(/\|/g, '\\|');
@@ -284,7 +341,8 @@ function table(rows: ZooRow[]): string {
     const nfl = r.noiseFloor;
     const floor = nfl ? Object.entries(nfl.fused).map(([k, x]) => `${e(x)}${nfl.top1?.[k] != null ? ` (${p(nfl.top1[k])})` : ''}`).join('; ') : '—';
     const modes = nfl?.modes ? Object.values(nfl.modes).map((x) => `${e(x.relL2)}${x.top1Agreement !== null ? ` · ${p(x.top1Agreement)}` : ''}`).join('; ') : '—';
-    lines.push(`| ${r.model} | ${r.config} | ${r.status} | ${r.ops} | ${r.blocks ?? '—'} | ${r.calibSeconds ?? '—'} | ${r.reconSeconds ?? '—'} | ${r.compareSeconds ?? '—'} | ${r.loadAvg1m.join('→')} | ${outs} | ${nf} | ${floor} | ${modes} |`);
+    const ex = r.exact ? (['engine', 'fused', 'noFusion'] as const).map((k) => Object.values(r.exact!.vs[k]).map((x) => `${e(x.relL2)}${x.top1Agreement !== null ? ` · ${p(x.top1Agreement)}` : ''}`).join(', ')).join('; ') + ` (${r.exact.images} images)` : '—';
+    lines.push(`| ${r.model} | ${r.config} | ${r.status} | ${r.ops} | ${r.blocks ?? '—'} | ${r.calibSeconds ?? '—'} | ${r.reconSeconds ?? '—'} | ${r.compareSeconds ?? '—'} | ${r.loadAvg1m.join('→')} | ${outs} | ${nf} | ${floor} | ${modes} | ${ex} |`);
   }
   return lines.join('\n');
 }
@@ -313,6 +371,7 @@ async function main(): Promise<void> {
     const recon = await load<typeof Recon>('/src/recon/reconstruct.ts');
     const { randomizeLightModel } = await load<typeof LightModels>('/src/test/light-models.ts');
     const { readModel } = await load<typeof OnnxRead>('/src/onnx/read.ts');
+    readModelOf = readModel;
     const { writeModel } = await load<typeof OnnxWrite>('/src/onnx/write.ts');
     /**
      * The file a model runs from: the zoo's own, or for a light model (ConstantOfShape(0.02) weights,
@@ -329,6 +388,29 @@ async function main(): Promise<void> {
       return out;
     };
     mkdirSync(exportDir, { recursive: true });
+
+    if (has('exact')) {
+      // the float64 arbiter, from the exports in bench/out/zoo
+      for (const model of MODELS) {
+        const rows = readZoo().filter((r) => r.model === model && r.status !== 'error' && r.config !== 'float' && CONFIGS.includes(r.config) && (has('force') || !r.exact) && existsSync(path.join(exportDir, `${model}.${r.config.toLowerCase()}.onnx`)));
+        if (!rows.length) continue;
+        const gpu = await nodeGpu();
+        const shapeFlag = INPUT_SHAPE[model];
+        for (const row of rows) {
+          const file = path.join(exportDir, `${model}.${row.config.toLowerCase()}.onnx`);
+          const bytes = readFileSync(file);
+          const pm = await ptq.openModel(gpu, file, undefined, shapeFlag ? parseInputShape(shapeFlag) : undefined);
+          const exact = await arbiter(bytes, pm.input, openImageSet(testDir, pm.preset, { limit: TEST }), pm.fixedBatch, (feed) => pm.session.run({ [pm.input]: feed }), `${model} ${row.config}`);
+          exact.engine = `the engine on ${path.relative(root, file)} (${statSync(file).mtime.toISOString()}): its fake-quant graph with float sums`;
+          pm.session.dispose();
+          const now = readZoo().find((r) => r.model === model && r.config === row.config)!;
+          writeRow({ ...now, exact });
+          say(`${model} ${row.config}: exact ${JSON.stringify(exact)}`);
+        }
+        gpu.destroy();
+      }
+      return;
+    }
 
     if (has('floor-only')) {
       // rows made before the noise floor was measured: from their exports in bench/out/zoo
@@ -447,6 +529,8 @@ async function main(): Promise<void> {
               const noFusion = fb.result(QUANT_MAX, true);
               const pass = Object.values(outputs).every((x) => x.pass);
               const floor = await noiseFloor(r.bytes, pm.input, ...feedsOf(test, batch, pm.fixedBatch));
+              // --arbiter: the studio's outputs (exact sums) and onnxruntime's against the float64 evaluation of the export
+              const exact = has('arbiter') ? { ...(await arbiter(r.bytes, pm.input, test, pm.fixedBatch, studio(true), `${model} ${config}`)), engine: 'the studio (its exact-sum evaluation)' } : undefined;
               let probe: Probe | undefined;
               // above the rel L2 bound (passing by top-1 agreement or not): which quantizer's codes differ, and how far from a tie
               if (PROBE > 0 && Object.values(outputs).some((x) => x.relL2 === null || x.relL2 > QUANT_MAX)) {
@@ -455,7 +539,7 @@ async function main(): Promise<void> {
               }
               row = done({
                 config, status: pass ? 'pass' : 'fail', weightTensors: r.state.weights.length, actQuantizers: r.state.acts.length, blocks: r.blocks, calibImages: calib.count,
-                itersPerBlock: ITERS, reconBatch: RECON_BATCH, calibSeconds: r1(r.calibSeconds), reconSeconds: r1(r.reconSeconds), compareSeconds, outputs, noFusion, noiseFloor: floor, probe, cli,
+                itersPerBlock: ITERS, reconBatch: RECON_BATCH, calibSeconds: r1(r.calibSeconds), reconSeconds: r1(r.reconSeconds), compareSeconds, outputs, noFusion, noiseFloor: floor, exact, probe, cli,
               });
             }
           } catch (e) {
