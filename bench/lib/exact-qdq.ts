@@ -143,6 +143,7 @@ function run(n: Node, ins: (T | undefined)[]): T[] {
       return [{ data: poolRef(n.opType === 'MaxPool' ? 'max' : 'avg', x.data, x.shape, p, outShape), shape: outShape }];
     }
     case 'GlobalAveragePool': return [{ data: globalPoolRef('avg', x.data, x.shape), shape: [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] }];
+    case 'Shape': return [{ data: Float64Array.from(x.shape), shape: [x.shape.length] }];
     case 'Flatten': {
       const ax = attrInt(n, 'axis', 1);
       return [{ data: x.data, shape: [size(x.shape.slice(0, ax)), size(x.shape.slice(ax))] }];
