@@ -35,6 +35,7 @@ import type * as Recon from '../src/recon/reconstruct';
 import type * as LightModels from '../src/test/light-models';
 import type * as OnnxRead from '../src/onnx/read';
 import type * as OnnxWrite from '../src/onnx/write';
+import type * as ExactQdq from './lib/exact-qdq';
 import type { HostTensor } from '../src/engine/types';
 import { flagValue, root, runMain, shared } from './lib/engine';
 
@@ -168,6 +169,8 @@ let FidelityAcc: typeof Fidelity.FidelityAccumulator;
 let feedOfBatch: typeof Top1M.feedOf;
 /** src/onnx/read.ts's readModel, once Vite has loaded it. */
 let readModelOf: typeof OnnxRead.readModel | undefined;
+/** Vite's SSR loader (the float64 arbiter's references reach modules that only Vite can load). */
+let loadModule: (<M>(p: string) => Promise<M>) | undefined;
 
 /** One class axis: every non-batch dimension but one is 1. */
 const classAxis = (shape: number[]) => shape.slice(1).filter((d) => d > 1).length === 1;
@@ -278,7 +281,7 @@ async function noiseFloor(bytes: Uint8Array, input: string, feeds: HostTensor[],
  * `engine`, onnxruntime with its QDQ fusion on and off; and `engine` against onnxruntime's default.
  */
 async function arbiter(bytes: Uint8Array, input: string, test: ImageSets.ImageSet, fixedBatch: number | undefined, engine: (f: HostTensor) => Promise<Outputs>, what: string): Promise<NonNullable<ZooRow['exact']>> {
-  const { exactRun } = await import('./lib/exact-qdq');
+  const { exactRun } = await loadModule!<typeof ExactQdq>('/bench/lib/exact-qdq.ts');
   const g = readModelOf!(bytes, 'export.onnx').graph;
   const fused = await ortRunner(bytes, input, true);
   const plain = await ortRunner(bytes, input, false);
@@ -372,6 +375,7 @@ async function main(): Promise<void> {
     const { randomizeLightModel } = await load<typeof LightModels>('/src/test/light-models.ts');
     const { readModel } = await load<typeof OnnxRead>('/src/onnx/read.ts');
     readModelOf = readModel;
+    loadModule = load;
     const { writeModel } = await load<typeof OnnxWrite>('/src/onnx/write.ts');
     /**
      * The file a model runs from: the zoo's own, or for a light model (ConstantOfShape(0.02) weights,

@@ -3,17 +3,23 @@
 // float64, so a QuantizeLinear rounds the exact result of the float32 tensors it reads, not one
 // accumulation order's. Against it the studio and onnxruntime's two paths (integer QLinearConv with
 // the fusion on, float Conv with it off) can be told apart on a flipped tie: which of them lands on
-// the exact side. Bench only: one image at a time, plain loops, the ops of the zoo's CNN exports.
+// the exact side. Bench only: one image at a time, plain loops, the ops of the zoo's CNN exports, through src/ref's float64 references.
 import type { Graph, Node } from '../../src/graph/ir';
 import { tensorValues } from '../../src/onnx/dtype';
 import { poolOutputShape, poolRef, globalPoolRef, resolveAutoPad } from '../../src/ref/pool';
 import { binaryRef } from '../../src/ref/binary';
 import { roundHalfEven } from '../../src/ref/round';
+import { conv2dRef } from '../../src/ref/conv2d';
+import { gemmRef } from '../../src/ref/matmul';
+import { softmaxRef } from '../../src/ref/softmax';
+import { dequantizeLinearRef, paramIndex, qdqLayout } from '../../src/ref/qdq-linear';
 
 interface T { data: Float64Array; shape: number[] }
 
 const ranges: Record<number, [number, number]> = { 2: [0, 255], 3: [-128, 127], 6: [-2147483648, 2147483647], 21: [0, 15], 22: [-8, 7] };
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+/** Where element i of x finds its scale and zero point (per tensor or per axis). */
+const layout = (n: Node, x: T, scale: T) => qdqLayout(x.shape, scale.shape, ((attrInt(n, 'axis', 1) % x.shape.length) + x.shape.length) % x.shape.length, 0);
 
 function attrInts(n: Node, k: string): number[] | undefined {
   const a = n.attrs[k];
@@ -28,94 +34,18 @@ function attrFloat(n: Node, k: string, d: number): number {
   return a?.type === 'float' ? a.value : d;
 }
 
-/** Per-axis (or per-tensor) parameter of element i. */
-function perAxis(shape: number[], axis: number, p: Float64Array): (i: number) => number {
-  if (p.length === 1) return () => p[0];
-  const ax = axis < 0 ? axis + shape.length : axis;
-  const inner = size(shape.slice(ax + 1));
-  return (i) => p[Math.floor(i / inner) % shape[ax]];
-}
-
-/** y = conv(x, w) + b in float64, one image (x [1,C,H,W]); the inner loop runs along a row of the output. */
-function conv(x: T, w: T, b: T | undefined, n: Node): T {
-  const [N, C, H, W] = x.shape;
-  const [M, Cg, kH, kW] = w.shape;
-  const group = attrInt(n, 'group', 1);
-  const [sH, sW] = attrInts(n, 'strides') ?? [1, 1];
-  const [dH, dW] = attrInts(n, 'dilations') ?? [1, 1];
-  if (n.attrs.auto_pad?.type === 'string' && n.attrs.auto_pad.value !== 'NOTSET') throw new Error(`exact: Conv ${n.name} auto_pad`);
-  const [pT, pL, pB, pR] = attrInts(n, 'pads') ?? [0, 0, 0, 0];
-  const oH = Math.floor((H + pT + pB - dH * (kH - 1) - 1) / sH) + 1;
-  const oW = Math.floor((W + pL + pR - dW * (kW - 1) - 1) / sW) + 1;
-  const Mg = M / group;
-  const y = new Float64Array(N * M * oH * oW);
-  const xd = x.data;
-  for (let img = 0; img < N; img++) {
-    for (let m = 0; m < M; m++) {
-      const g = Math.floor(m / Mg);
-      const yo = (img * M + m) * oH * oW;
-      if (b) y.fill(b.data[m], yo, yo + oH * oW);
-      for (let c = 0; c < Cg; c++) {
-        const xo = (img * C + g * Cg + c) * H * W;
-        for (let kh = 0; kh < kH; kh++) {
-          for (let kw = 0; kw < kW; kw++) {
-            const wv = w.data[((m * Cg + c) * kH + kh) * kW + kw];
-            if (wv === 0) continue;
-            // the output columns whose input column is inside the image: no test in the inner loop
-            const off = kw * dW - pL;
-            const owLo = Math.max(0, Math.ceil(-off / sW));
-            const owHi = Math.min(oW - 1, Math.floor((W - 1 - off) / sW));
-            for (let oh = 0; oh < oH; oh++) {
-              const ih = oh * sH - pT + kh * dH;
-              if (ih < 0 || ih >= H) continue;
-              const row = xo + ih * W + off;
-              const yr = yo + oh * oW;
-              if (sW === 1) for (let ow = owLo; ow <= owHi; ow++) y[yr + ow] += wv * xd[row + ow];
-              else for (let ow = owLo; ow <= owHi; ow++) y[yr + ow] += wv * xd[row + ow * sW];
-            }
-          }
-        }
-      }
-    }
-  }
-  return { data: y, shape: [N, M, oH, oW] };
-}
-
-function gemm(a: T, bT: T, c: T | undefined, n: Node): T {
-  const tA = attrInt(n, 'transA', 0), tB = attrInt(n, 'transB', 0);
-  const alpha = attrFloat(n, 'alpha', 1), beta = attrFloat(n, 'beta', 1);
-  const [M, K] = tA ? [a.shape[1], a.shape[0]] : a.shape;
-  const N = tB ? bT.shape[0] : bT.shape[1];
-  const y = new Float64Array(M * N);
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += (tA ? a.data[k * M + i] : a.data[i * K + k]) * (tB ? bT.data[j * K + k] : bT.data[k * N + j]);
-      const cv = c ? (c.data.length === 1 ? c.data[0] : c.data.length === N ? c.data[j] : c.data[i * N + j]) : 0;
-      y[i * N + j] = alpha * s + beta * cv;
-    }
-  }
-  return { data: y, shape: [M, N] };
-}
-
 function run(n: Node, ins: (T | undefined)[]): T[] {
   const x = ins[0]!;
   switch (n.opType) {
-    case 'DequantizeLinear': {
-      const axis = attrInt(n, 'axis', 1);
-      const s = perAxis(x.shape, axis, ins[1]!.data);
-      const z = ins[2] ? perAxis(x.shape, axis, ins[2].data) : () => 0;
-      // DequantizeLinear's output is float32: the file's values, rounded as the spec says
-      return [{ data: Float64Array.from(x.data, (v, i) => Math.fround((v - z(i)) * s(i))), shape: x.shape }];
-    }
+    // DequantizeLinear's output is float32: the file's values, rounded as the spec says
+    case 'DequantizeLinear': return [{ data: dequantizeLinearRef(x.data, ins[1]!.data, ins[2]?.data, layout(n, x, ins[1]!)), shape: x.shape }];
     case 'QuantizeLinear': {
-      const axis = attrInt(n, 'axis', 1);
-      const s = perAxis(x.shape, axis, ins[1]!.data);
-      const z = ins[2] ? perAxis(x.shape, axis, ins[2].data) : () => 0;
+      // x / s in float64 (quantizeLinearRef rounds the quotient to float32 first): the exact sum's code
+      const l = layout(n, x, ins[1]!);
+      const [sc, z] = [ins[1]!.data, ins[2]?.data];
       const dt = n.attrs.output_dtype?.type === 'int' ? n.attrs.output_dtype.value : 0;
-      const zt = dt || zeroPointType.get(n.inputs[2]) || 2;
-      const [lo, hi] = ranges[zt] ?? [0, 255];
-      return [{ data: Float64Array.from(x.data, (v, i) => Math.min(Math.max(roundHalfEven(v / s(i)) + z(i), lo), hi)), shape: x.shape }];
+      const [lo, hi] = ranges[dt || zeroPointType.get(n.inputs[2]) || 2] ?? [0, 255];
+      return [{ data: Float64Array.from(x.data, (v, i) => { const p = paramIndex(l, i); return Math.min(Math.max(roundHalfEven(v / sc[p]) + (z ? z[p] : 0), lo), hi); }), shape: x.shape }];
     }
     case 'Clip': {
       const lo = ins[1] ? ins[1].data[0] : -Infinity, hi = ins[2] ? ins[2].data[0] : Infinity;
@@ -123,8 +53,17 @@ function run(n: Node, ins: (T | undefined)[]): T[] {
     }
     case 'Relu': return [{ data: x.data.map((v) => (v > 0 ? v : 0)), shape: x.shape }];
     case 'Identity': case 'Dropout': return [x];
-    case 'Conv': return [conv(x, ins[1]!, ins[2], n)];
-    case 'Gemm': return [gemm(x, ins[1]!, ins[2], n)];
+    case 'Conv': {
+      if (n.attrs.auto_pad?.type === 'string' && n.attrs.auto_pad.value !== 'NOTSET') throw new Error(`exact: Conv ${n.name} auto_pad`);
+      const w = ins[1]!;
+      const p = { strides: (attrInts(n, 'strides') ?? [1, 1]) as [number, number], pads: (attrInts(n, 'pads') ?? [0, 0, 0, 0]) as [number, number, number, number], dilations: (attrInts(n, 'dilations') ?? [1, 1]) as [number, number], group: attrInt(n, 'group', 1) };
+      return [conv2dRef(x.data, x.shape, w.data, w.shape, ins[2]?.data ?? null, p)];
+    }
+    case 'Gemm': {
+      const c = ins[2];
+      const p = { transA: attrInt(n, 'transA', 0) === 1, transB: attrInt(n, 'transB', 0) === 1, alpha: attrFloat(n, 'alpha', 1), beta: attrFloat(n, 'beta', 1) };
+      return [gemmRef(x.data, x.shape, ins[1]!.data, ins[1]!.shape, c?.data ?? null, c?.shape ?? [], p)];
+    }
     case 'Add': case 'Sum': {
       let acc = x;
       for (const t of ins.slice(1)) acc = binaryRef('Add', acc.data, acc.shape, t!.data, t!.shape) as T;
@@ -157,18 +96,9 @@ function run(n: Node, ins: (T | undefined)[]): T[] {
     }
     case 'Softmax': {
       const ax = attrInt(n, 'axis', -1);
-      const a = ax < 0 ? ax + x.shape.length : ax;
-      if (a !== x.shape.length - 1) throw new Error(`exact: Softmax ${n.name} over axis ${ax}`);
-      const L = x.shape[a];
-      const y = new Float64Array(x.data.length);
-      for (let r = 0; r < x.data.length / L; r++) {
-        let mx = -Infinity;
-        for (let j = 0; j < L; j++) mx = Math.max(mx, x.data[r * L + j]);
-        let s = 0;
-        for (let j = 0; j < L; j++) s += (y[r * L + j] = Math.exp(x.data[r * L + j] - mx));
-        for (let j = 0; j < L; j++) y[r * L + j] /= s;
-      }
-      return [{ data: y, shape: x.shape }];
+      if ((ax < 0 ? ax + x.shape.length : ax) !== x.shape.length - 1) throw new Error(`exact: Softmax ${n.name} over axis ${ax}`);
+      const L = x.shape[x.shape.length - 1];
+      return [{ data: softmaxRef(x.data, x.data.length / L, L, 1), shape: x.shape }];
     }
     default: throw new Error(`exact: no float64 ${n.opType} (node ${n.name || n.outputs[0]})`);
   }

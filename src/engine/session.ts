@@ -29,7 +29,8 @@ export class Session {
   /** inspect's plan: one at a time (each keep list is a plan of its own). */
   private inspected: { key: string; plan: Plan } | null = null;
   private quant: Graph | null = null;
-  private quantEval: Graph | null = null;
+  /** What run/inspect with {quant: true} evaluate, or the function that builds it on first use. */
+  private quantEval: Graph | (() => Graph) | null = null;
   private consts: ConstCache = new Map();
   private queue: Promise<unknown> = Promise.resolve();
   readonly opset: number;
@@ -104,9 +105,10 @@ export class Session {
   /**
    * Set (or clear) the fake-quantized variant of the graph: `graph` is what quantGraph gives (reconstruction
    * builds on it); run and inspect with {quant: true} evaluate `evalGraph`, the same function computed
-   * otherwise (src/quant/apply.ts exactSumGraph), or `graph` itself.
+   * otherwise (src/quant/apply.ts exactSumGraph), or `graph` itself. A function is called on the first
+   * quantized plan only (reconstruction sets the graph after every block and evaluates at the end).
    */
-  setQuant(graph: Graph | null, evalGraph: Graph | null = graph): void {
+  setQuant(graph: Graph | null, evalGraph: Graph | (() => Graph) | null = graph): void {
     for (const [key, p] of this.plans) {
       if (!key.startsWith('q|')) continue;
       for (const b of p.buffers) b.destroy();
@@ -121,6 +123,11 @@ export class Session {
     }
     this.quant = graph;
     this.quantEval = graph ? evalGraph : null;
+  }
+
+  private evalGraph(): Graph {
+    if (typeof this.quantEval === 'function') this.quantEval = this.quantEval();
+    return this.quantEval!;
   }
 
   get hasQuant(): boolean {
@@ -147,7 +154,7 @@ export class Session {
       try {
         plan = buildPlan(
           this.gpu,
-          quant ? this.quantEval! : this.graph,
+          quant ? this.evalGraph() : this.graph,
           this.opset,
           feeds.map((f) => ({ name: f.name ?? '', shape: f.shape, dtype: f.dtype ?? DT.FLOAT, values: f.dtype && f.dtype !== DT.FLOAT ? Float64Array.from(f.data) : undefined })),
           this.consts,

@@ -5,7 +5,7 @@ import type { Graph, Node } from '../graph/ir';
 import { DT, makeTensor, tensorValues } from '../onnx/dtype';
 import { QS_DOMAIN } from '../engine/ops/quant';
 import { roundHalfEven, type QRange } from '../ref/round';
-import type { BiasQuant, QuantState, WeightQuant } from './types';
+import type { ActQuant, BiasQuant, QuantState, WeightQuant } from './types';
 
 /** Channel index of element i of a tensor with these dims, for per-axis parameters. */
 function channelOf(dims: number[], axis: number): (i: number) => number {
@@ -49,6 +49,24 @@ export function dequantizeBias(b: BiasQuant): Float32Array {
   return Float32Array.from(b.codes, (q, c) => Math.fround(q) * b.scales[c]);
 }
 
+/** The FakeQuant node of activation quantizer `a`, writing `out`: its dequantized values, or (codes) q − z. */
+function fakeQuantNode(a: ActQuant, out: string, codes: boolean): Node {
+  return {
+    name: out,
+    opType: 'FakeQuant',
+    domain: QS_DOMAIN,
+    inputs: [a.tensor],
+    outputs: [out],
+    attrs: {
+      scales: { type: 'floats', value: [a.scale] },
+      zero_points: { type: 'ints', value: [a.zeroPoint] },
+      qmin: { type: 'int', value: a.range.qmin },
+      qmax: { type: 'int', value: a.range.qmax },
+      ...(codes ? { codes: { type: 'int', value: 1 } } : {}),
+    },
+  };
+}
+
 /** The prepared graph with dequantized weights and a FakeQuant node on every quantized activation. */
 export function quantizedGraph(g: Graph, state: QuantState): Graph {
   const initializers = new Map(g.initializers);
@@ -76,19 +94,7 @@ export function quantizedGraph(g: Graph, state: QuantState): Graph {
     for (const o of n.outputs) {
       const a = state.acts.find((x) => x.tensor === o);
       if (!a) continue;
-      nodes.push({
-        name: `${o}::fq`,
-        opType: 'FakeQuant',
-        domain: QS_DOMAIN,
-        inputs: [o],
-        outputs: [actOf.get(o)!],
-        attrs: {
-          scales: { type: 'floats', value: [a.scale] },
-          zero_points: { type: 'ints', value: [a.zeroPoint] },
-          qmin: { type: 'int', value: a.range.qmin },
-          qmax: { type: 'int', value: a.range.qmax },
-        },
-      });
+      nodes.push(fakeQuantNode(a, actOf.get(o)!, false));
     }
   }
   return { ...g, nodes, initializers };
@@ -102,13 +108,14 @@ export function quantizedGraph(g: Graph, state: QuantState): Graph {
  * (onnxruntime's QLinearConv), where a float32 sum of dequantized products rounds a little differently
  * for each order of addition and moves values at a rounding tie of the next quantizer. The same
  * function as `qg` (quantizedGraph) up to float rounding; reconstruction keeps `qg` (gradients flow
- * through its dequantized weights). Layers whose weight is reshaped on its way (MNIST-8's classifier)
- * or whose Gemm scales by alpha/beta stay as in `qg`.
+ * through its dequantized weights). MatMul (MNIST-8's classifier), ConvTranspose, APoT weights and
+ * Gemms that scale by alpha/beta or transpose A stay as in `qg`.
  */
 export function exactSumGraph(qg: Graph, state: QuantState): Graph {
   const initializers = new Map(qg.initializers);
   const actByFq = new Map(state.acts.map((a) => [`${a.tensor}::fq`, a]));
   const biasOf = new Map((state.biases ?? []).map((b) => [b.node, b]));
+  const weightOf = new Map(state.weights.map((w) => [w.node, w]));
   const codesOf = new Set<string>();
   const nodes: Node[] = [];
   const add = (name: string, dims: number[], values: ArrayLike<number>) => {
@@ -117,14 +124,14 @@ export function exactSumGraph(qg: Graph, state: QuantState): Graph {
   };
   for (const n of qg.nodes) {
     const key = n.name || n.outputs[0];
-    const w = state.weights.find((x) => x.node === key);
+    const w = weightOf.get(key);
     const a = actByFq.get(n.inputs[0]);
-    const wt = w && initializers.get(n.inputs[1]);
     const gemmPlain = n.opType === 'Gemm' && (n.attrs.alpha?.value ?? 1) === 1 && (n.attrs.beta?.value ?? 1) === 1 && !(n.attrs.transA?.value ?? 0);
     const axisOk = (w: WeightQuant) => w.scales.length === 1 || (n.opType === 'Conv' ? w.axis === 0 : w.axis === ((n.attrs.transB?.value ?? 0) ? 0 : 1));
     // a float Conv bias is re-laid as [M, 1, …]: only an initializer can be
     const convFloatBias = n.opType === 'Conv' && n.inputs[2] && !initializers.has(n.inputs[2]);
-    if (!w || !a || !wt || n.inputs[1] !== `${w.weight}::fq` || wt.dims.join() !== w.dims.join() || !(n.opType === 'Conv' || gemmPlain) || !axisOk(w) || w.levels || convFloatBias) {
+    // quantizedGraph put the dequantized weight (dims w.dims) in input 1 of the layer it quantized
+    if (!w || !a || n.inputs[1] !== `${w.weight}::fq` || !(n.opType === 'Conv' || gemmPlain) || !axisOk(w) || w.levels || convFloatBias) {
       nodes.push(n);
       continue;
     }
@@ -133,20 +140,7 @@ export function exactSumGraph(qg: Graph, state: QuantState): Graph {
     const xc = `${a.tensor}::fq::codes`;
     if (!codesOf.has(xc)) {
       codesOf.add(xc);
-      nodes.push({
-        name: xc,
-        opType: 'FakeQuant',
-        domain: QS_DOMAIN,
-        inputs: [a.tensor],
-        outputs: [xc],
-        attrs: {
-          scales: { type: 'floats', value: [a.scale] },
-          zero_points: { type: 'ints', value: [a.zeroPoint] },
-          qmin: { type: 'int', value: a.range.qmin },
-          qmax: { type: 'int', value: a.range.qmax },
-          codes: { type: 'int', value: 1 },
-        },
-      });
+      nodes.push(fakeQuantNode(a, xc, true));
     }
     const ch = channelOf(w.dims, w.axis);
     const wc = add(`${w.weight}::fq::codes`, w.dims, Float32Array.from(w.codes, (q, i) => q - w.zeroPoints[ch(i)]));

@@ -131,7 +131,7 @@ function nonFinite(session: Session, tensor: string, scale: number): StudioError
 /** The session's fake-quantized graph (reconstruction's) and the exact-sum one it evaluates with. */
 export function setQuantGraphs(session: Session, state: QuantState): void {
   const qg = quantizedGraph(session.graph, state);
-  session.setQuant(qg, exactSumGraph(qg, state));
+  session.setQuant(qg, () => exactSumGraph(qg, state));
 }
 
 /** Recompute the int32 biases after weights or activation scales changed (reconstruction), and set the fake-quant graph. */

@@ -25,7 +25,8 @@ describe('fake-quant kernel vs float64 reference', () => {
     const range = qrange(bits, signed);
     const scales = Array.from({ length: channels }, () => Math.fround(0.05 + r() * 0.5));
     const zeroPoints = Array.from({ length: channels }, () => (signed ? 0 : Math.floor(r() * (range.qmax + 1))));
-    for (let i = 0; i < n; i += 7) xs[i] = Math.fround(scales[channels === 1 ? 0 : Math.floor(i / 35) % channels] * (Math.floor(r() * 20) - 10 + 0.5));
+    const chOf = (i: number) => (channels === 1 ? 0 : Math.floor(i / 35) % channels);
+    for (let i = 0; i < n; i += 7) xs[i] = Math.fround(scales[chOf(i)] * (Math.floor(r() * 20) - 10 + 0.5));
     const x = gpu.tensor('x', shape, xs);
     const y = gpu.tensor('y', shape);
     const p = { scales, zeroPoints, qmin: range.qmin, qmax: range.qmax, axis: 1, codes };
@@ -35,7 +36,7 @@ describe('fake-quant kernel vs float64 reference', () => {
     // codes: integers in [qmin − z, qmax − z], the dequantized outputs divided by s
     if (codes) {
       const deq = fakeQuantRef(xs, shape, { ...p, codes: false });
-      expect(want.every((v, i) => Number.isInteger(v) && Math.fround(v * scales[channels === 1 ? 0 : Math.floor(i / 35) % channels]) === deq[i])).toBe(true);
+      expect(want.every((v, i) => Number.isInteger(v) && Math.fround(v * scales[chOf(i)]) === deq[i])).toBe(true);
     }
     let off = 0;
     for (let i = 0; i < n; i++) if (got[i] !== want[i]) off++;
