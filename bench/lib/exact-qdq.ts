@@ -3,11 +3,12 @@
 // float64, so a QuantizeLinear rounds the exact result of the float32 tensors it reads, not one
 // accumulation order's. Against it the studio and onnxruntime's two paths (integer QLinearConv with
 // the fusion on, float Conv with it off) can be told apart on a flipped tie: which of them lands on
-// the exact side. Bench only: one image at a time, plain loops, the ops of the zoo's CNN exports, through src/ref's float64 references.
+// the exact side. Bench only: one image at a time, plain loops, the ops of the zoo's CNN exports (ResNets, MobileNetV3), through src/ref's float64 references.
 import type { Graph, Node } from '../../src/graph/ir';
 import { tensorValues } from '../../src/onnx/dtype';
 import { poolOutputShape, poolRef, globalPoolRef, resolveAutoPad } from '../../src/ref/pool';
 import { binaryRef } from '../../src/ref/binary';
+import { unaryRef } from '../../src/ref/unary';
 import { roundHalfEven } from '../../src/ref/round';
 import { conv2dRef } from '../../src/ref/conv2d';
 import { gemmRef } from '../../src/ref/matmul';
@@ -51,7 +52,9 @@ function run(n: Node, ins: (T | undefined)[]): T[] {
       const lo = ins[1] ? ins[1].data[0] : -Infinity, hi = ins[2] ? ins[2].data[0] : Infinity;
       return [{ data: x.data.map((v) => Math.min(Math.max(v, lo), hi)), shape: x.shape }];
     }
-    case 'Relu': return [{ data: x.data.map((v) => (v > 0 ? v : 0)), shape: x.shape }];
+    case 'Relu': case 'HardSwish': case 'Sigmoid': return [{ data: unaryRef(n.opType, x.data), shape: x.shape }];
+    case 'HardSigmoid': return [{ data: unaryRef('HardSigmoid', x.data, attrFloat(n, 'alpha', 0.2), attrFloat(n, 'beta', 0.5)), shape: x.shape }];
+    case 'Mul': return [binaryRef('Mul', x.data, x.shape, ins[1]!.data, ins[1]!.shape) as T];
     case 'Identity': case 'Dropout': return [x];
     case 'Conv': {
       if (n.attrs.auto_pad?.type === 'string' && n.attrs.auto_pad.value !== 'NOTSET') throw new Error(`exact: Conv ${n.name} auto_pad`);
@@ -110,8 +113,8 @@ let zeroPointType = new Map<string, number>();
 /** The initializers' values of the last graph run. */
 let constantsOf: { graph: Graph; values: Map<string, T> } | null = null;
 
-/** The model's outputs for one image (input [1, …]) in float64. */
-export function exactRun(g: Graph, input: string, feed: { data: ArrayLike<number>; shape: number[] }): Record<string, T> {
+/** The model's outputs for one image (input [1, …]) in float64; `seen` is shown every tensor computed. */
+export function exactRun(g: Graph, input: string, feed: { data: ArrayLike<number>; shape: number[] }, seen?: (name: string, t: T) => void): Record<string, T> {
   zeroPointType = new Map([...g.initializers].map(([k, t]) => [k, t.dataType]));
   if (constantsOf?.graph !== g) constantsOf = { graph: g, values: new Map([...g.initializers].map(([k, t]) => [k, { data: tensorValues(t), shape: t.dims }])) };
   const env = new Map<string, T>(constantsOf.values);
@@ -130,6 +133,7 @@ export function exactRun(g: Graph, input: string, feed: { data: ArrayLike<number
     }
     const outs = run(n, ins);
     outs.forEach((t, k) => n.outputs[k] && env.set(n.outputs[k], t));
+    if (seen) outs.forEach((t, k) => n.outputs[k] && seen(n.outputs[k], t));
     // a node of constants only (the weights' DequantizeLinear) is computed once per graph
     if (n.inputs.every((i) => !i || constantsOf!.values.has(i))) outs.forEach((t, k) => n.outputs[k] && constantsOf!.values.set(n.outputs[k], t));
     // activations are freed after their last reader (initializers stay)

@@ -22,6 +22,8 @@ export interface Feed extends HostTensor {
 export interface RunOptions {
   /** Run the fake-quantized graph set by setQuant (default: float). */
   quant?: boolean;
+  /** With quant: evaluate quantGraph itself (float sums, the graph reconstruction trains on), not the exact-sum graph. */
+  floatSums?: boolean;
 }
 
 export class Session {
@@ -145,16 +147,16 @@ export class Session {
   }
 
   /** The plan for these feeds (cached; `transient`: only until a plan with another key is asked the same way). */
-  private plan(feeds: Feed[], quant = false, keep: string[] = [], transient = false): Plan {
+  private plan(feeds: Feed[], quant = false, keep: string[] = [], transient = false, floatSums = false): Plan {
     if (quant && !this.quant) throw new StudioError('bad-input', 'no quantization is set: calibrate first', this.fileName);
-    const key = `${quant ? 'q' : 'f'}|${keep.join(',')}|` + feeds.map((f) => `${f.shape.join('x')}${f.dtype && f.dtype !== DT.FLOAT ? ':' + [...f.data].join(',') : ''}`).join('|');
+    const key = `${quant ? 'q' : 'f'}|${quant && floatSums ? 'float sums|' : ''}${keep.join(',')}|` + feeds.map((f) => `${f.shape.join('x')}${f.dtype && f.dtype !== DT.FLOAT ? ':' + [...f.data].join(',') : ''}`).join('|');
     let plan = transient ? (this.inspected?.key === key ? this.inspected.plan : undefined) : this.plans.get(key);
     if (!plan) {
       if (transient) this.dropInspected();
       try {
         plan = buildPlan(
           this.gpu,
-          quant ? this.evalGraph() : this.graph,
+          quant ? (floatSums ? this.quant! : this.evalGraph()) : this.graph,
           this.opset,
           feeds.map((f) => ({ name: f.name ?? '', shape: f.shape, dtype: f.dtype ?? DT.FLOAT, values: f.dtype && f.dtype !== DT.FLOAT ? Float64Array.from(f.data) : undefined })),
           this.consts,
@@ -179,7 +181,7 @@ export class Session {
   /** Run the model. Float feeds are data; feeds with another dtype are folded as constants. */
   run(feeds: Record<string, Feed>, opts: RunOptions = {}): Promise<Record<string, HostTensor>> {
     return this.serial(async () => {
-      const plan = this.plan(this.checkFeeds(feeds, opts.quant), opts.quant);
+      const plan = this.plan(this.checkFeeds(feeds, opts.quant), opts.quant, [], false, opts.floatSums);
       this.upload(plan, feeds);
       this.gpu.encode(plan.dispatches);
       const out: Record<string, HostTensor> = {};
@@ -225,7 +227,7 @@ export class Session {
    */
   inspect(feeds: Record<string, Feed>, names: string[], opts: RunOptions = {}): Promise<Map<string, HostTensor>> {
     return this.serial(async () => {
-      const plan = this.plan(this.checkFeeds(feeds, opts.quant), opts.quant, names, true);
+      const plan = this.plan(this.checkFeeds(feeds, opts.quant), opts.quant, names, true, opts.floatSums);
       this.upload(plan, feeds);
       const upTo = names.reduce((n, k) => Math.max(n, plan.readyAfter.get(k) ?? plan.dispatches.length), 0);
       this.gpu.encode(plan.dispatches.slice(0, upTo));

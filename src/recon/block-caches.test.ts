@@ -68,7 +68,7 @@ describe.skipIf(!!sharedMissing)('block caches carried from block to block', () 
           if (block.input === feed) expect(c.xQ).toBeNull();
           else {
             const q = state.acts.some((a) => a.tensor === block.input) ? `${block.input}::fq` : block.input;
-            close(await readSamples(gpu, c.xQ!), want(q, await s.inspect(feeds, [q], { quant: true })), 0, `${block.name} quantized input`);
+            close(await readSamples(gpu, c.xQ!), want(q, await s.inspect(feeds, [q], { quant: true, floatSums: true })), 0, `${block.name} quantized input`);
           }
           state = applyState(s, perturb(state, block.layers));
           caching.quantChanged();

@@ -6,13 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { createActObserver, EPS, observeWeights } from './index';
 import { qrange, type QRange } from '../types';
 import { lpScoreRef, observerRef } from '../../ref/observers';
+import { lpError } from '../../ref/observer-kernels';
 import { freshSeed, rng, testGpu } from '../../test/helpers';
 
 /**
  * The stated tolerance of the histogram search: moving every value to its bin's centre (by at most
- * 2^−16 of the largest magnitude) changes the candidates' scores by at most a few 1e-4 of the best
- * score, so the pick scores within twice that of the best. (Measured: the exact best in 150 of 150
- * random trials of these kinds.)
+ * δ = 2^−16 of the largest magnitude) changes a candidate's score Σ|e|^2.4 by at most
+ * B = Σ 2.4·(|e| + δ)^1.4·δ, so the pick scores within B(pick) + B(best) of the best — typically a few
+ * 1e-4 of it (ACT_TOL). Data that repeats a few values many times ('spiky') and whose best grid
+ * lands near them has a small best score and a larger B: there the bound, computed on the data,
+ * is the tolerance (measured: seed 106678490, spiky u8, picked 0.19 % above the best; B allowed 4.9 %;
+ * spiky u4 0.2 %).
  */
 const ACT_TOL = 1e-3;
 /** Weights are rescored exactly: only float64 rounding separates the pick from the reference's. */
@@ -42,10 +46,16 @@ function sample(kind: Kind, n: number, r: () => number): Float32Array {
 }
 
 /** The exact score of the pick against the reference's best; what names the case. */
-function expectNearBest(xs: Float32Array, got: { scale: number; zeroPoint: number }, range: QRange, tol: number, what: string): void {
+function expectNearBest(xs: Float32Array, got: { scale: number; zeroPoint: number }, range: QRange, tol: number, what: string, binned = false): void {
   const [want] = observerRef('mse', xs, 1, range, { percentile: 99.99, bins: 2048, quantizedBins: 128 });
   const score = lpScoreRef(xs, got.scale, got.zeroPoint, range);
-  expect(score, `${what}: picked (${got.scale}, ${got.zeroPoint}) scores ${score}, best (${want.scale}, ${want.zeroPoint}) ${want.score}`).toBeLessThanOrEqual(want.score! * (1 + tol) + 1e-30);
+  let allowed = want.score! * (1 + tol) + 1e-30;
+  if (binned) {
+    const delta = xs.reduce((m, v) => Math.max(m, Math.abs(v)), 0) * 2 ** -16;
+    const bound = (scale: number, zp: number) => xs.reduce((b, v) => b + 2.4 * (lpError(v, scale, zp, range.qmin, range.qmax, 1) + delta) ** 1.4 * delta, 0);
+    allowed = Math.max(allowed, want.score! + bound(got.scale, got.zeroPoint) + bound(want.scale, want.zeroPoint));
+  }
+  expect(score, `${what}: picked (${got.scale}, ${got.zeroPoint}) scores ${score}, best (${want.scale}, ${want.zeroPoint}) ${want.score}`).toBeLessThanOrEqual(allowed);
 }
 
 const RANGES: [string, QRange][] = [['u8', qrange(8, false)], ['u4', qrange(4, false)], ['u2', qrange(2, false)], ['s4', qrange(4, true)]];
@@ -109,7 +119,7 @@ describe('MSE search vs the exhaustive float64 search', () => {
       }
       await o.endPass(0);
       const all = Float32Array.from(batches.flatMap((b) => [...b]));
-      expectNearBest(all, await o.result(), range, ACT_TOL, `${kind} ${name} seed ${seed}`);
+      expectNearBest(all, await o.result(), range, ACT_TOL, `${kind} ${name} seed ${seed}`, kind === 'spiky');
     } finally {
       o.destroy();
       buf.destroy();
