@@ -3,12 +3,14 @@
 // float64, so a QuantizeLinear rounds the exact result of the float32 tensors it reads, not one
 // accumulation order's. Against it the studio and onnxruntime's two paths (integer QLinearConv with
 // the fusion on, float Conv with it off) can be told apart on a flipped tie: which of them lands on
-// the exact side. Bench only: one image at a time, plain loops, the ops of the zoo's CNN exports (ResNets, MobileNetV3), through src/ref's float64 references.
+// the exact side. Bench only: one image at a time, plain loops, the ops of the zoo's CNN exports (ResNets, SqueezeNet, MobileNets, MnasNet), through src/ref's float64 references.
 import type { Graph, Node } from '../../src/graph/ir';
 import { tensorValues } from '../../src/onnx/dtype';
 import { poolOutputShape, poolRef, globalPoolRef, resolveAutoPad } from '../../src/ref/pool';
 import { binaryRef } from '../../src/ref/binary';
 import { unaryRef } from '../../src/ref/unary';
+import { concatRef } from '../../src/ref/concat';
+import { normalizeAxes, reducedShape, reduceRef } from '../../src/ref/reduce';
 import { roundHalfEven } from '../../src/ref/round';
 import { conv2dRef } from '../../src/ref/conv2d';
 import { gemmRef } from '../../src/ref/matmul';
@@ -56,6 +58,17 @@ function run(n: Node, ins: (T | undefined)[]): T[] {
     case 'HardSigmoid': return [{ data: unaryRef('HardSigmoid', x.data, attrFloat(n, 'alpha', 0.2), attrFloat(n, 'beta', 0.5)), shape: x.shape }];
     case 'Mul': return [binaryRef('Mul', x.data, x.shape, ins[1]!.data, ins[1]!.shape) as T];
     case 'Identity': case 'Dropout': return [x];
+    case 'Constant': {
+      const a = n.attrs.value;
+      if (a?.type !== 'tensor') throw new Error(`exact: Constant ${n.name} without a tensor value`);
+      return [{ data: Float64Array.from(tensorValues(a.value)), shape: a.value.dims }];
+    }
+    case 'Concat': return [concatRef(ins as T[], attrInt(n, 'axis', 0))];
+    case 'ReduceMean': {
+      // axes: an attribute up to opset 17, an input from 18
+      const axes = normalizeAxes(ins[1] ? Array.from(ins[1].data) : attrInts(n, 'axes') ?? x.shape.map((_, k) => k), x.shape.length);
+      return [{ data: reduceRef('Mean', x.data, x.shape, axes), shape: reducedShape(x.shape, axes, attrInt(n, 'keepdims', 1) === 1) }];
+    }
     case 'Conv': {
       if (n.attrs.auto_pad?.type === 'string' && n.attrs.auto_pad.value !== 'NOTSET') throw new Error(`exact: Conv ${n.name} auto_pad`);
       const w = ins[1]!;

@@ -5,7 +5,8 @@
 // (float4e2m1 has no NaN code: the engine keeps NaN where ml_dtypes gives ∓0). fnuz formats have no −0.
 // Results are the values themselves, all exact in float32. Also the engine's constant folding.
 import { MINIFLOATS, type MiniFloat } from '../onnx/minifloat';
-import { paramIndex, roundHalfEven, type QdqLayout } from './qdq-linear';
+import { paramIndex, type QdqLayout } from './qdq-linear';
+import { roundHalfEven } from './round';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);

@@ -1,6 +1,7 @@
 // Float64 references of ONNX QuantizeLinear and DequantizeLinear (shaders/qdq-linear.wgsl), computed
 // as float32 does: x / s rounded to float32, then half to even; (x − zp)·s rounded to float32.
 // They are also the engine's constant folding of these ops (DequantizeLinear of integer weights).
+import { roundHalfEven } from './round';
 
 /** Where each element finds its scale and zero point: per tensor, per axis, or in blocks along the axis. */
 export type QdqLayout =
@@ -29,11 +30,6 @@ export function paramIndex(l: QdqLayout, i: number): number {
   if (l.mode === 'axis') return a;
   const outer = Math.floor(i / (l.inner * l.d));
   return (outer * Math.ceil(l.d / l.block) + Math.floor(a / l.block)) * l.inner + (i % l.inner);
-}
-
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** y = clamp(round_half_even(fl32(x / s)) + zp, qmin, qmax); zp absent = 0. */
