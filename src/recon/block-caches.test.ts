@@ -1,6 +1,7 @@
 // The caches of every ResNet-20 block made without repeated work (the images uploaded once, each
 // block's input carried from the block before, the quantized input through only the block before)
-// against the model run from the images as reconstruction did before: float input, float output
+// against the model run from the images as reconstruction did before (its quantized graph with
+// float sums, {floatSums: true}, the one reconstruction trains on): float input, float output
 // and quantized input of every block, with the quantized model changed after each block as
 // training changes it. float32 caches: exact. float16 caches: quantized inputs exact too (a
 // quantizer's float16-stored output is quantized again on reading, which restores it); the float
